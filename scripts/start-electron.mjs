@@ -1,17 +1,33 @@
 // `npm start`: builds and launches the Electron app. Where the Electron binary is missing
 // (its download is blocked on build machines) it says so in one paragraph and exits 1.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-let electronPath = null;
-try {
-  const p = require('electron');
-  if (typeof p === 'string' && existsSync(p)) electronPath = p;
-} catch {
-  electronPath = null;
+
+/**
+ * Finds the Electron executable without `require('electron')`: since Electron 45 that call
+ * tries to download the binary on first use and fails with a stack trace where there is no
+ * network. Mirrors node_modules/electron/index.js: path.txt names the file inside dist/.
+ */
+function findElectron() {
+  let dir;
+  try {
+    dir = dirname(require.resolve('electron/package.json'));
+  } catch {
+    return null;
+  }
+  const pathFile = join(dir, 'path.txt');
+  if (!existsSync(pathFile)) return null;
+  const rel = readFileSync(pathFile, 'utf8').trim();
+  const distDir = process.env.ELECTRON_OVERRIDE_DIST_PATH ?? join(dir, 'dist');
+  const full = join(distDir, rel);
+  return existsSync(full) ? full : null;
 }
+
+const electronPath = findElectron();
 
 if (!electronPath) {
   process.stderr.write(
@@ -19,7 +35,7 @@ if (!electronPath) {
       '(its download step is blocked or was not approved, so node_modules/electron has no binary). ' +
       'The engine itself runs without Electron: use the command line with `npm run cli -- --help`, ' +
       'or the browser face with `npm run web`. To get the desktop app, install Electron where its ' +
-      'download is allowed (`npm install-scripts approve electron && npm rebuild electron`) and run `npm start` again.\n',
+      'download is allowed (`npx install-electron`) and run `npm start` again.\n',
   );
   process.exit(1);
 }
