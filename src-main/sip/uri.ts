@@ -1,0 +1,300 @@
+/**
+ * SIP, SIPS and TEL URIs (RFC 3261 §19.1, §25.1; RFC 3966), parsed by hand with indexOf and
+ * printed back exactly as written. Comparison follows RFC 3261 §19.1.4.
+ */
+import { SipParseError } from '../base/errors';
+import { escapesValid, parseDigits, unescapeUri } from './lex';
+import { Params, parseParams, type Param } from './params';
+
+export type Uri = SipUri | TelUri | AbsoluteUri;
+
+/** sip: / sips: URI. Fields keep their escaped, written form; `host` keeps IPv6 brackets. */
+export class SipUri {
+  readonly kind = 'sip' as const;
+  constructor(
+    public scheme: 'sip' | 'sips',
+    public host: string,
+    public user: string | undefined = undefined,
+    public password: string | undefined = undefined,
+    public port: number | undefined = undefined,
+    public params: Params = new Params(),
+    public headers: Params = new Params(),
+  ) {}
+
+  get transport(): string | undefined {
+    const t = this.params.get('transport');
+    return t === null || t === undefined ? undefined : t.toLowerCase();
+  }
+  get lr(): boolean {
+    return this.params.has('lr');
+  }
+  get maddr(): string | undefined {
+    return this.params.get('maddr') ?? undefined;
+  }
+  /** The `user=` URI parameter (e.g. "phone"). */
+  get userParam(): string | undefined {
+    return this.params.get('user') ?? undefined;
+  }
+  /** host:port as printed, port omitted when unset. */
+  get hostport(): string {
+    return this.port === undefined ? this.host : `${this.host}:${this.port}`;
+  }
+
+  clone(): SipUri {
+    return new SipUri(this.scheme, this.host, this.user, this.password, this.port, this.params.clone(), this.headers.clone());
+  }
+
+  toString(): string {
+    let s = this.scheme + ':';
+    if (this.user !== undefined) {
+      s += this.user;
+      if (this.password !== undefined) s += ':' + this.password;
+      s += '@';
+    }
+    s += this.host;
+    if (this.port !== undefined) s += ':' + this.port;
+    s += this.params.toString();
+    if (this.headers.size > 0) s += '?' + this.headers.toString('&').slice(1);
+    return s;
+  }
+}
+
+/** tel: URI (RFC 3966): the number (global "+..." or local) and its parameters. */
+export class TelUri {
+  readonly kind = 'tel' as const;
+  readonly scheme = 'tel' as const;
+  constructor(
+    public number: string,
+    public params: Params = new Params(),
+  ) {}
+  get isGlobal(): boolean {
+    return this.number.startsWith('+');
+  }
+  clone(): TelUri {
+    return new TelUri(this.number, this.params.clone());
+  }
+  toString(): string {
+    return 'tel:' + this.number + this.params.toString();
+  }
+}
+
+/** Any other absoluteURI (RFC 3261 allows them in To/From/Contact, e.g. mailto:, urn:). */
+export class AbsoluteUri {
+  readonly kind = 'absolute' as const;
+  constructor(
+    public scheme: string,
+    public rest: string,
+  ) {}
+  clone(): AbsoluteUri {
+    return new AbsoluteUri(this.scheme, this.rest);
+  }
+  toString(): string {
+    return this.scheme + ':' + this.rest;
+  }
+}
+
+// Characters allowed in the user part: unreserved / escaped / user-unreserved (§25.1).
+const USER_OK = charTable("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!~*'()%&=+$,;?/");
+const PASS_OK = charTable("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!~*'()%&=+$,");
+const HOST_OK = charTable('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.');
+// paramchar / hnv-unreserved plus unreserved, escaped (§25.1); "=" and "&" separate.
+const PARAM_OK = charTable("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!~*'()%[]/:&+$=;");
+const HEADER_OK = charTable("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!~*'()%[]/?:+$=&");
+const SCHEME_OK = charTable('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.');
+const TEL_OK = charTable("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!~*'()%[]/:&+$=;,");
+
+function charTable(chars: string): Uint8Array {
+  const t = new Uint8Array(128);
+  for (const c of chars) t[c.charCodeAt(0)] = 1;
+  return t;
+}
+
+function allIn(table: Uint8Array, s: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || table[c] !== 1) return false;
+  }
+  return true;
+}
+
+function fail(what: string, s: string, offset: number): never {
+  throw new SipParseError(`bad URI "${s.length > 80 ? s.slice(0, 80) + '…' : s}": ${what}`, offset);
+}
+
+/**
+ * Parses a URI. sip/sips get the full §19.1 grammar check, tel the RFC 3966 shape; any other
+ * scheme is kept opaque. Throws SipParseError (offset relative to `s`).
+ */
+export function parseUri(s: string): Uri {
+  const colon = s.indexOf(':');
+  if (colon <= 0 || !allIn(SCHEME_OK, s, 0, colon)) fail('missing scheme', s, 0);
+  const c0 = s.charCodeAt(0) | 0x20;
+  if (colon === 3 && c0 === 115 && (s.charCodeAt(1) | 0x20) === 105 && (s.charCodeAt(2) | 0x20) === 112) {
+    return parseSipUri(s, 'sip', 4);
+  }
+  const scheme = s.slice(0, colon).toLowerCase();
+  if (scheme === 'sips') return parseSipUri(s, 'sips', 5);
+  if (scheme === 'tel') return parseTelUri(s, 4);
+  if (colon + 1 >= s.length) fail('empty URI', s, colon);
+  for (let i = colon + 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 32 || c === 127 || c === 60 || c === 62 || c === 34) fail('illegal character', s, i);
+  }
+  return new AbsoluteUri(s.slice(0, colon), s.slice(colon + 1));
+}
+
+function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number): SipUri {
+  const end = s.length;
+  let user: string | undefined;
+  let password: string | undefined;
+  let i = start;
+  const at = s.indexOf('@', start);
+  if (at >= 0) {
+    const pc = s.indexOf(':', start);
+    const userEnd = pc >= 0 && pc < at ? pc : at;
+    if (userEnd === start) fail('empty user', s, start);
+    if (!allIn(USER_OK, s, start, userEnd) || !escapesValid(s, start, userEnd)) fail('illegal character in user', s, start);
+    user = s.slice(start, userEnd);
+    if (userEnd < at) {
+      if (!allIn(PASS_OK, s, userEnd + 1, at) || !escapesValid(s, userEnd + 1, at)) fail('illegal character in password', s, userEnd + 1);
+      password = s.slice(userEnd + 1, at);
+    }
+    i = at + 1;
+  }
+  // hostport
+  let hostEnd: number;
+  if (s.charCodeAt(i) === 91) {
+    const close = s.indexOf(']', i);
+    if (close < 0) fail('unterminated IPv6 reference', s, i);
+    for (let k = i + 1; k < close; k++) {
+      const c = s.charCodeAt(k);
+      const ok = (c >= 48 && c <= 58) || ((c | 0x20) >= 97 && (c | 0x20) <= 102) || c === 46;
+      if (!ok) fail('bad IPv6 reference', s, k);
+    }
+    hostEnd = close + 1;
+  } else {
+    hostEnd = i;
+    while (hostEnd < end) {
+      const c = s.charCodeAt(hostEnd);
+      if (c === 58 || c === 59 || c === 63) break;
+      hostEnd++;
+    }
+    if (hostEnd === i || !allIn(HOST_OK, s, i, hostEnd)) fail('bad host', s, i);
+  }
+  const host = s.slice(i, hostEnd);
+  i = hostEnd;
+  let port: number | undefined;
+  if (i < end && s.charCodeAt(i) === 58) {
+    let pe = i + 1;
+    while (pe < end && s.charCodeAt(pe) !== 59 && s.charCodeAt(pe) !== 63) pe++;
+    const p = parseDigits(s, i + 1, pe, 5);
+    if (p < 0 || p > 65535) fail('bad port', s, i + 1);
+    port = p;
+    i = pe;
+  }
+  let params: Params | undefined;
+  let headers: Params | undefined;
+  if (i < end && s.charCodeAt(i) === 59) {
+    let pe = s.indexOf('?', i);
+    if (pe < 0) pe = end;
+    if (!allIn(PARAM_OK, s, i, pe) || !escapesValid(s, i, pe)) fail('illegal character in parameters', s, i);
+    const parsed = parseParams(s, i, pe, false);
+    if (parsed === null) fail('bad parameter', s, i);
+    params = parsed;
+    i = pe;
+  }
+  if (i < end) {
+    if (s.charCodeAt(i) !== 63) fail('unexpected character', s, i);
+    if (!allIn(HEADER_OK, s, i + 1, end) || !escapesValid(s, i + 1, end)) fail('illegal character in headers', s, i);
+    headers = parseUriHeaders(s, i + 1, end);
+  }
+  return new SipUri(scheme, host, user, password, port, params, headers);
+}
+
+function parseUriHeaders(s: string, start: number, end: number): Params {
+  const list: Param[] = [];
+  for (const part of s.slice(start, end).split('&')) {
+    if (part.length === 0) continue;
+    const eq = part.indexOf('=');
+    list.push(eq < 0 ? { name: part, value: null } : { name: part.slice(0, eq), value: part.slice(eq + 1) });
+  }
+  return new Params(list);
+}
+
+function parseTelUri(s: string, start: number): TelUri {
+  let pe = s.indexOf(';', start);
+  if (pe < 0) pe = s.length;
+  if (pe === start) fail('empty telephone number', s, start);
+  for (let i = start; i < pe; i++) {
+    const c = s.charCodeAt(i);
+    const ok = (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 102) || c === 42 || c === 35 ||
+      c === 43 || c === 45 || c === 46 || c === 40 || c === 41 || c === 112 || c === 119;
+    if (!ok || (c === 43 && i !== start)) fail('bad telephone number', s, i);
+  }
+  if (!allIn(TEL_OK, s, pe, s.length)) fail('illegal character in parameters', s, pe);
+  const params = parseParams(s, pe, s.length, false);
+  if (params === null) fail('bad parameter', s, pe);
+  return new TelUri(s.slice(start, pe), params);
+}
+
+const VISUAL_SEPARATORS = /[-.()]/g;
+
+/**
+ * URI equivalence (RFC 3261 §19.1.4): scheme and host case-insensitive, user and password
+ * case-sensitive after unescaping, port/transport/ttl/user/method/maddr must match when present
+ * in either, other parameters only when present in both, headers must match. tel: compares the
+ * number without visual separators and parameters by name (RFC 3966 §4).
+ */
+export function uriEquals(a: Uri, b: Uri): boolean {
+  if (a.kind === 'sip' && b.kind === 'sip') return sipUriEquals(a, b);
+  if (a.kind === 'tel' && b.kind === 'tel') {
+    if (a.number.replace(VISUAL_SEPARATORS, '').toLowerCase() !== b.number.replace(VISUAL_SEPARATORS, '').toLowerCase()) return false;
+    return paramsEqualBoth(a.params, b.params, true);
+  }
+  if (a.kind === 'absolute' && b.kind === 'absolute') {
+    return a.scheme.toLowerCase() === b.scheme.toLowerCase() && a.rest === b.rest;
+  }
+  return false;
+}
+
+const MUST_MATCH = ['user', 'ttl', 'method', 'maddr', 'transport'];
+
+function sipUriEquals(a: SipUri, b: SipUri): boolean {
+  if (a.scheme !== b.scheme) return false;
+  if ((a.user === undefined) !== (b.user === undefined)) return false;
+  if (a.user !== undefined && unescapeUri(a.user) !== unescapeUri(b.user!)) return false;
+  if ((a.password ?? '') !== (b.password ?? '') && unescapeUri(a.password ?? '') !== unescapeUri(b.password ?? '')) return false;
+  if (a.host.toLowerCase() !== b.host.toLowerCase()) return false;
+  // "A URI omitting any component with a default value will not match a URI explicitly
+  // containing that component with its default value" (§19.1.4): port 5060 ≠ no port.
+  if (a.port !== b.port) return false;
+  for (const name of MUST_MATCH) {
+    const va = a.params.get(name);
+    const vb = b.params.get(name);
+    if (va === undefined && vb === undefined) continue;
+    if (va === undefined || vb === undefined) return false;
+    if (unescapeUri(va ?? '').toLowerCase() !== unescapeUri(vb ?? '').toLowerCase()) return false;
+  }
+  if (!paramsEqualBoth(a.params, b.params, false)) return false;
+  // Headers: every header in either URI must be present and equal in the other.
+  if (a.headers.size !== b.headers.size) return false;
+  for (const h of a.headers.entries()) {
+    const v = b.headers.get(h.name);
+    if (v === undefined || unescapeUri(v ?? '') !== unescapeUri(h.value ?? '')) return false;
+  }
+  return true;
+}
+
+/** Parameters present in both must be equal (case-insensitive); with `all`, sets must match too. */
+function paramsEqualBoth(a: Params, b: Params, all: boolean): boolean {
+  if (all && a.size !== b.size) return false;
+  for (const p of a.entries()) {
+    const v = b.get(p.name);
+    if (v === undefined) {
+      if (all) return false;
+      continue;
+    }
+    if (unescapeUri(p.value ?? '').toLowerCase() !== unescapeUri(v ?? '').toLowerCase()) return false;
+  }
+  return true;
+}
