@@ -1,0 +1,186 @@
+/**
+ * Clock-paced streams for devices that have no hardware clock (WAV files, tones, null): an
+ * input that produces one frame every `frameMs` and an output that consumes one frame every
+ * `frameMs` from a short queue, playing silence on underrun. Ticks are scheduled against the
+ * start time (`start + n * frameMs`), so pacing does not drift when a timer fires late; a late
+ * clock is caught up by at most `MAX_CATCH_UP` frames at once.
+ */
+import type { Clock, TimerHandle } from '../base/clock';
+import type { MediaError } from '../base/errors';
+import { TypedEmitter } from '../base/typed-emitter';
+import type { AudioInputEvents, AudioInputStream, AudioOutputEvents, AudioOutputStream } from './device';
+
+const MAX_CATCH_UP = 5;
+
+/** Calls `tick()` every `periodMs` of the injected clock until stopped. */
+export class PacedTicker {
+  private handle: TimerHandle | undefined;
+  private startAt = 0;
+  private ticks = 0;
+  private running = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly periodMs: number,
+    private readonly tick: () => void,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.startAt = this.clock.now();
+    this.ticks = 0;
+    this.schedule();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.clock.clearTimeout(this.handle);
+    this.handle = undefined;
+  }
+
+  private schedule(): void {
+    const due = this.startAt + (this.ticks + 1) * this.periodMs;
+    this.handle = this.clock.setTimeout(() => this.fire(), due - this.clock.now());
+  }
+
+  private fire(): void {
+    this.handle = undefined;
+    const behind = Math.floor((this.clock.now() - this.startAt) / this.periodMs) - this.ticks;
+    const n = Math.max(1, Math.min(behind, MAX_CATCH_UP));
+    if (behind > MAX_CATCH_UP) this.ticks += behind - MAX_CATCH_UP; // drop what cannot be caught up
+    for (let i = 0; i < n && this.running; i++) {
+      this.ticks++;
+      this.tick();
+    }
+    if (this.running) this.schedule();
+  }
+}
+
+/** An input stream whose frames come from `produce(into)` once per frame period. */
+export class PacedInputStream extends TypedEmitter<AudioInputEvents> implements AudioInputStream {
+  private readonly buffer: Int16Array;
+  private readonly ticker: PacedTicker;
+  private isClosed = false;
+
+  constructor(
+    clock: Clock,
+    readonly deviceId: string,
+    readonly sampleRate: number,
+    readonly frameSamples: number,
+    private readonly produce: (into: Int16Array) => void,
+    private readonly onClose: () => void = () => {},
+  ) {
+    super();
+    this.buffer = new Int16Array(frameSamples);
+    this.ticker = new PacedTicker(clock, (frameSamples * 1000) / sampleRate, () => {
+      this.produce(this.buffer);
+      this.safeEmit('frame', this.buffer);
+    });
+    this.ticker.start();
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Stops with an error, as a real device does when it is unplugged. */
+  fail(error: MediaError): void {
+    if (this.isClosed) return;
+    this.safeEmit('error', error);
+    this.close().catch(() => {});
+  }
+
+  close(): Promise<void> {
+    if (this.isClosed) return Promise.resolve();
+    this.isClosed = true;
+    this.ticker.stop();
+    this.onClose();
+    this.safeEmit('closed');
+    return Promise.resolve();
+  }
+}
+
+/**
+ * An output stream that hands one frame per period to `consume(frame)`; frames come from a
+ * ring of `queueFrames` preallocated buffers, silence when the ring is empty (an underrun).
+ */
+export class PacedOutputStream extends TypedEmitter<AudioOutputEvents> implements AudioOutputStream {
+  private readonly ring: Int16Array[];
+  private readonly silence: Int16Array;
+  private head = 0;
+  private count = 0;
+  private readonly ticker: PacedTicker;
+  private isClosed = false;
+  /** Periods in which no frame was queued (silence was played). */
+  underruns = 0;
+  /** Frames dropped because the queue was full. */
+  overruns = 0;
+
+  constructor(
+    clock: Clock,
+    readonly deviceId: string,
+    readonly sampleRate: number,
+    readonly frameSamples: number,
+    private readonly consume: (frame: Int16Array) => void,
+    private readonly onClose: () => Promise<void> | void = () => {},
+    queueFrames = 8,
+  ) {
+    super();
+    this.ring = Array.from({ length: queueFrames }, () => new Int16Array(frameSamples));
+    this.silence = new Int16Array(frameSamples);
+    this.ticker = new PacedTicker(clock, (frameSamples * 1000) / sampleRate, () => this.tick());
+    this.ticker.start();
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  get queuedFrames(): number {
+    return this.count;
+  }
+
+  writeFrame(frame: Int16Array): void {
+    if (this.isClosed) return;
+    if (this.count === this.ring.length) {
+      // Full: drop the oldest so latency stays bounded.
+      this.head = (this.head + 1) % this.ring.length;
+      this.count--;
+      this.overruns++;
+    }
+    const slot = this.ring[(this.head + this.count) % this.ring.length]!;
+    const n = Math.min(frame.length, slot.length);
+    slot.set(n === frame.length ? frame : frame.subarray(0, n));
+    if (n < slot.length) slot.fill(0, n);
+    this.count++;
+  }
+
+  fail(error: MediaError): void {
+    if (this.isClosed) return;
+    this.safeEmit('error', error);
+    this.close().catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.ticker.stop();
+    // Play out what is queued, as a device drains its buffer on a graceful stop.
+    while (this.count > 0) this.tick();
+    await this.onClose();
+    this.safeEmit('closed');
+  }
+
+  private tick(): void {
+    if (this.count === 0) {
+      this.underruns++;
+      this.consume(this.silence);
+      return;
+    }
+    const frame = this.ring[this.head]!;
+    this.head = (this.head + 1) % this.ring.length;
+    this.count--;
+    this.consume(frame);
+  }
+}
