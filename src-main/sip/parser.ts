@@ -1,0 +1,230 @@
+/**
+ * Bytes to a SIP message (RFC 3261 §7, §25). One pass finds the start line and the header
+ * boundaries with indexOf; the fields a transaction needs (Via, From, To, CSeq, Call-ID,
+ * Content-Length, Max-Forwards) are parsed and checked at once, everything else on first access.
+ * Faults throw `SipMessageError` (a `SipParseError`) with the byte offset and what is wrong.
+ */
+import { SipParseError } from '../base/errors';
+import { MAX_HEADERS, MAX_MESSAGE_BYTES, STATUS } from './constants';
+import { parseCSeq } from './headers/cseq';
+import { parseVias, type Via } from './headers/via';
+import { headerKey } from './header-names';
+import { isTokenChar, parseDigits, skipWs, skipWsBack } from './lex';
+import { SipRequest, SipResponse, type SipMessage } from './message';
+import { parseNameAddr } from './name-addr';
+import { SipMessageError } from './parse-error';
+import { parseUri } from './uri';
+
+export interface ParseOptions {
+  /**
+   * 'datagram' (default, UDP): a missing Content-Length means the body is the rest of the
+   * datagram (§18.3), and octets beyond Content-Length are dropped. 'stream' (TCP/TLS):
+   * Content-Length is required.
+   */
+  readonly mode?: 'datagram' | 'stream';
+}
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+
+class Cursor {
+  constructor(
+    readonly head: string,
+    readonly base: number,
+  ) {}
+  /** Byte offset in the input of character `i` of the head. */
+  byteOffset(i: number): number {
+    return this.base + Buffer.byteLength(this.head.slice(0, Math.max(0, i)), 'utf8');
+  }
+  fail(message: string, i: number, status: number = STATUS.BAD_REQUEST): never {
+    throw new SipMessageError(message, this.byteOffset(i), status);
+  }
+}
+
+export function parseMessage(data: Buffer | string, options: ParseOptions = {}): SipRequest | SipResponse {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const len = buf.length;
+  if (len > MAX_MESSAGE_BYTES) {
+    throw new SipMessageError(`message exceeds ${MAX_MESSAGE_BYTES} bytes`, MAX_MESSAGE_BYTES, STATUS.MESSAGE_TOO_LARGE);
+  }
+  // §7.5: ignore CRLFs before the start line.
+  let start = 0;
+  while (start + 1 < len && buf[start] === 13 && buf[start + 1] === 10) start += 2;
+  if (start >= len) throw new SipMessageError('empty message', start);
+  const headEnd = buf.indexOf(CRLFCRLF, start);
+  if (headEnd < 0) throw new SipMessageError('missing empty line after the header fields', len);
+  const head = buf.toString('utf8', start, headEnd + 2);
+  const cur: Cursor = new Cursor(head, start);
+
+  let eol = head.indexOf('\r\n');
+  const msg = parseStartLine(head.slice(0, eol), cur);
+  const names = msg._names;
+  const values = msg._values;
+  const keys = msg._keys;
+  const offsets = msg._offsets;
+  let vias: Via[] | undefined;
+
+  let pos = eol + 2;
+  const hlen = head.length;
+  while (pos < hlen) {
+    eol = head.indexOf('\r\n', pos);
+    let lineEnd = eol;
+    let folded = false;
+    // §7.3.1: a line starting with SP or HT continues the previous header field.
+    for (;;) {
+      const next = head.charCodeAt(lineEnd + 2);
+      if (next !== 32 && next !== 9) break;
+      folded = true;
+      lineEnd = head.indexOf('\r\n', lineEnd + 2);
+    }
+    const lf = head.indexOf('\n', pos);
+    if (lf < lineEnd && !folded) cur.fail('bare LF inside a header line', lf);
+    const colon = head.indexOf(':', pos);
+    if (colon < 0 || colon > lineEnd) cur.fail(pos === eol ? 'unexpected empty line' : 'header line without a colon', pos);
+    const nameEnd = skipWsBack(head, colon, pos);
+    if (nameEnd === pos) cur.fail('empty header name', pos);
+    for (let k = pos; k < nameEnd; k++) if (!isTokenChar(head.charCodeAt(k))) cur.fail('illegal character in header name', k);
+    if (names.length >= MAX_HEADERS) cur.fail(`more than ${MAX_HEADERS} headers`, pos);
+    const name = head.slice(pos, nameEnd);
+    let vStart = colon + 1;
+    let value: string;
+    if (folded) {
+      value = head.slice(vStart, lineEnd).replace(/\r\n[ \t]+/g, ' ').trim();
+      if (/[\r\n]/.test(value)) cur.fail('bare CR or LF inside a header line', vStart);
+    } else {
+      vStart = skipWs(head, vStart, lineEnd);
+      value = head.slice(vStart, skipWsBack(head, lineEnd, vStart));
+      const cr = head.indexOf('\r', vStart);
+      if (cr < lineEnd) cur.fail('bare CR inside a header line', cr);
+    }
+    const key = headerKey(name);
+    names.push(name);
+    values.push(value);
+    keys.push(key);
+    offsets.push(vStart + start);
+    // Eager parse of the transaction-relevant headers (§17.1.3, §17.2.3 matching, §18.3 framing).
+    switch (key) {
+      case 'via':
+        vias ??= [];
+        wrap(cur, vStart, 'Via', () => parseVias(value, 0, value.length, vias));
+        break;
+      case 'from':
+        if (msg._from !== undefined) cur.fail('more than one From header', pos);
+        msg._from = wrap(cur, vStart, 'From', () => parseNameAddr(value));
+        break;
+      case 'to':
+        if (msg._to !== undefined) cur.fail('more than one To header', pos);
+        msg._to = wrap(cur, vStart, 'To', () => parseNameAddr(value));
+        break;
+      case 'cseq':
+        if (msg._cseq !== undefined) cur.fail('more than one CSeq header', pos);
+        msg._cseq = wrap(cur, vStart, 'CSeq', () => parseCSeq(value));
+        break;
+      case 'call-id':
+        if (msg._callId !== undefined) cur.fail('more than one Call-ID header', pos);
+        if (value.length === 0 || /[\s]/.test(value)) cur.fail('bad Call-ID', vStart);
+        msg._callId = value;
+        break;
+      case 'content-length': {
+        if (msg._contentLength !== undefined) cur.fail('more than one Content-Length header', pos);
+        const n = parseDigits(value, 0, value.length, 10);
+        if (n < 0) cur.fail('bad Content-Length', vStart);
+        msg._contentLength = n;
+        break;
+      }
+      case 'max-forwards': {
+        if (msg._maxForwards !== undefined) cur.fail('more than one Max-Forwards header', pos);
+        const n = parseDigits(value, 0, value.length, 3);
+        if (n < 0 || n > 255) cur.fail('bad Max-Forwards', vStart);
+        msg._maxForwards = n;
+        break;
+      }
+    }
+    pos = lineEnd + 2;
+  }
+  msg._vias = vias ?? [];
+  if (msg._maxForwards === undefined) msg._maxForwards = null;
+
+  // §8.2.1 / §16.3: the fields every request and response must carry.
+  const at = hlen;
+  if (msg._vias.length === 0) cur.fail('missing Via header', at);
+  if (msg._from === undefined) cur.fail('missing From header', at);
+  if (msg._to === undefined) cur.fail('missing To header', at);
+  if (msg._callId === undefined) cur.fail('missing Call-ID header', at);
+  if (msg._cseq === undefined) cur.fail('missing CSeq header', at);
+  if (msg.kind === 'request' && msg._cseq.method !== (msg as SipRequest).method) {
+    cur.fail(`CSeq method ${msg._cseq.method} does not match request method ${(msg as SipRequest).method}`, at);
+  }
+
+  // Body and Content-Length (§18.3, §20.14).
+  const bodyStart = headEnd + 4;
+  const available = len - bodyStart;
+  const cl = msg._contentLength;
+  if (cl === undefined) {
+    if (options.mode === 'stream') cur.fail('missing Content-Length header (required on stream transports)', at);
+    if (available > 0) msg.body = Buffer.from(buf.subarray(bodyStart, len));
+  } else {
+    if (cl > available) throw new SipMessageError(`Content-Length ${cl} exceeds body ${available} bytes`, len);
+    if (cl > 0) msg.body = Buffer.from(buf.subarray(bodyStart, bodyStart + cl));
+  }
+  return msg;
+}
+
+function wrap<T>(cur: Cursor, vStart: number, label: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (!(e instanceof SipParseError)) throw e;
+    const msg = e.message.startsWith('bad ') ? e.message : `bad ${label} header: ${e.message}`;
+    return cur.fail(msg, vStart + Math.max(0, e.offset));
+  }
+}
+
+function parseStartLine(line: string, cur: Cursor): SipMessage & (SipRequest | SipResponse) {
+  if (line.length === 0) cur.fail('empty start line', 0);
+  const sp1 = line.indexOf(' ');
+  if (sp1 <= 0) cur.fail('bad start line', 0);
+  if (line.startsWith('SIP/')) return parseStatusLine(line, sp1, cur);
+  // Request-Line = Method SP Request-URI SP SIP-Version (§7.1): exactly one SP between parts.
+  for (let k = 0; k < sp1; k++) if (!isTokenChar(line.charCodeAt(k))) cur.fail('bad method', k);
+  const sp2 = line.indexOf(' ', sp1 + 1);
+  if (sp2 < 0) cur.fail('bad Request-Line: missing SIP version', line.length);
+  if (sp2 === sp1 + 1) cur.fail('bad Request-Line: more than one SP before the Request-URI', sp1);
+  const version = line.slice(sp2 + 1);
+  if (version.indexOf(' ') >= 0 || version.indexOf('\t') >= 0) cur.fail('bad Request-Line: whitespace in the Request-URI or after the version', sp2);
+  checkVersion(version, sp2 + 1, cur);
+  const uriText = line.slice(sp1 + 1, sp2);
+  if (uriText.indexOf('\t') >= 0) cur.fail('bad Request-URI: whitespace', sp1 + 1);
+  let uri;
+  try {
+    uri = parseUri(uriText);
+  } catch (e) {
+    if (!(e instanceof SipParseError)) throw e;
+    cur.fail(e.message.replace(/^bad URI/, 'bad Request-URI'), sp1 + 1 + e.offset);
+  }
+  // §19.1.1 table: headers are not allowed in a Request-URI.
+  if (uri.kind === 'sip' && uri.headers.size > 0) cur.fail('bad Request-URI: headers not allowed', sp1 + 1);
+  return new SipRequest(line.slice(0, sp1), uri);
+}
+
+function parseStatusLine(line: string, sp1: number, cur: Cursor): SipResponse {
+  checkVersion(line.slice(0, sp1), 0, cur);
+  let sp2 = line.indexOf(' ', sp1 + 1);
+  if (sp2 < 0) sp2 = line.length; // lenient: "SIP/2.0 100" without the SP before an empty reason
+  const code = parseDigits(line, sp1 + 1, sp2, 3);
+  if (code < 100 || code > 699 || sp2 - sp1 - 1 !== 3) cur.fail('bad status code', sp1 + 1);
+  const reason = sp2 < line.length ? line.slice(sp2 + 1) : '';
+  for (let k = 0; k < reason.length; k++) {
+    const c = reason.charCodeAt(k);
+    if ((c < 32 && c !== 9) || c === 127) cur.fail('control character in reason phrase', sp2 + 1 + k);
+  }
+  return new SipResponse(code, reason);
+}
+
+function checkVersion(v: string, at: number, cur: Cursor): void {
+  if (v === 'SIP/2.0') return;
+  if (/^SIP\/\d+\.\d+$/i.test(v)) {
+    if (v.toUpperCase() === 'SIP/2.0') return;
+    cur.fail(`unsupported SIP version ${v}`, at, STATUS.VERSION_NOT_SUPPORTED);
+  }
+  cur.fail('bad SIP version', at);
+}
