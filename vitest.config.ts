@@ -14,7 +14,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['src-main/**/*.test.ts', 'test/integration/**/*.test.ts'],
+          include: ['src-main/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/support/**/*.test.ts'],
           environment: 'node',
           testTimeout: 20_000,
         },
