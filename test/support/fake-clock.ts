@@ -54,6 +54,25 @@ export class FakeClock implements Clock {
     this.t = end;
   }
 
+  /**
+   * Like `advance`, but lets promise continuations run after every timer (and before the
+   * first), so async code driven by the timers (an awaited transaction outcome) keeps pace.
+   */
+  async tick(ms = 0): Promise<void> {
+    const end = this.t + ms;
+    await flushMicrotasks();
+    for (;;) {
+      const next = this.earliest();
+      if (!next || next.at > end) break;
+      this.timers.delete(next.id);
+      this.t = next.at;
+      next.fn();
+      await flushMicrotasks();
+    }
+    this.t = end;
+    await flushMicrotasks();
+  }
+
   /** Fires timers until none are left or `limitMs` of virtual time has passed. */
   runAll(limitMs = 3_600_000): void {
     const end = this.t + limitMs;
@@ -83,4 +102,9 @@ export class FakeClock implements Clock {
     }
     return best;
   }
+}
+
+/** Lets every queued promise continuation run (one macrotask turn). */
+export function flushMicrotasks(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
