@@ -114,7 +114,10 @@ export interface MediaDescription {
   readonly information?: string;
   readonly connection?: Connection;
   readonly bandwidth: readonly Bandwidth[];
-  /** rtpmap/fmtp/rtcp-fb grouped by payload type, m= order first, then any stray ones. */
+  /**
+   * rtpmap/fmtp/rtcp-fb grouped by payload type: one entry per payload type that has any of
+   * them, m= order first, then any stray ones.
+   */
   readonly payloads: readonly PayloadFormat[];
   /** a=rtcp-fb:* lines (apply to every payload type). */
   readonly rtcpFeedbackAll: readonly RtcpFeedback[];

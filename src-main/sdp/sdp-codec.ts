@@ -217,7 +217,8 @@ function payloadsOf(
       note(pt);
     }
   }
-  const payloads = order.map((pt): PayloadFormat => {
+  const described = order.filter((pt) => maps.has(pt) || fmtps.has(pt) || feedback.has(pt));
+  const payloads = described.map((pt): PayloadFormat => {
     const rtpmap = maps.get(pt);
     const fmtp = fmtps.get(pt);
     return {
