@@ -353,7 +353,7 @@ export abstract class SipMessage {
       if (i < 0) this._maxForwards = null;
       else {
         const v = this._values[i]!.trim();
-        const n = parseDigits(v, 0, v.length, 3);
+        const n = parseDigits(v, 0, v.length, 10);
         if (n < 0 || n > 255) throw new SipParseError('bad Max-Forwards', this._offsets[i]!);
         this._maxForwards = n;
       }

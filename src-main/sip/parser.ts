@@ -155,7 +155,7 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
       }
       case 'max-forwards': {
         if (msg._maxForwards !== undefined) cur.fail('more than one Max-Forwards header', pos);
-        const n = parseDigits(value, 0, value.length, 3);
+        const n = parseDigits(value, 0, value.length, 10);
         if (n < 0 || n > 255) cur.fail('bad Max-Forwards', vStart);
         msg._maxForwards = n;
         break;
