@@ -31,7 +31,7 @@ class ScriptedRegistrar implements RequestSender {
 const respond =
   (status: number, extra: (res: SipResponse, req: SipRequest) => void = () => {}): Reply =>
   (req) => {
-    const res = createResponse(req, status, { toTag: 'reg1' });
+    const res = createResponse(req, status, undefined, { toTag: 'reg1' });
     extra(res, req);
     return { kind: 'response', response: res };
   };
