@@ -155,7 +155,6 @@ export class EchoCanceller {
 
   private block(mic: Int16Array, far: Int16Array, out: Int16Array, at: number): void {
     const B = this.blockSize;
-    const L = 2 * B;
     const H = this.bins;
     const K = this.partitions;
     const re = this.re;
