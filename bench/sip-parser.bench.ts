@@ -15,9 +15,7 @@ import { fmt, measureRate, table } from './measure';
 export const title = 'SIP parser: parse + read routing headers';
 
 const require = createRequire(import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const JsSipParser = require('jssip/lib/Parser') as { parseMessage(data: string, ua: unknown): any }; // eslint-disable-line @typescript-eslint/no-explicit-any
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const sipPkg = require('sip') as { parse(data: string | Buffer): any }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 interface Fields {
