@@ -30,7 +30,7 @@ import type {
 import { isRtpProtocol } from './model';
 import { SdpError } from './sdp-error';
 import type { RawLine } from './sdp-lines';
-import { MEDIA_TYPED, SESSION_TYPED, clip, cryptoOf, readAttributes, splitLines, splitSections } from './sdp-lines';
+import { MEDIA_TYPED, SESSION_TYPED, TOKEN, clip, cryptoOf, readAttributes, splitLines, splitSections } from './sdp-lines';
 
 type ParseResult = { ok: true; description: SessionDescription } | { ok: false; error: SdpError };
 
@@ -95,13 +95,13 @@ function buildSession(t: TSession, session: readonly RawLine[], media: readonly 
   });
   return {
     origin: {
-      username: o.username,
+      username: String(o.username),
       sessionId: String(o.sessionId),
       sessionVersion: BigInt(o.sessionVersion!),
       addressType: addressType(o.ipVer, oLine),
       address: requireString(o.address, 'o= address', oLine),
     },
-    sessionName: t.name ?? '-',
+    sessionName: t.name === undefined ? '-' : String(t.name),
     ...optional('information', t.description),
     ...optional('uri', t.uri),
     ...optional('email', t.email),
@@ -196,7 +196,8 @@ function payloadsOf(
     fmtps.set(pt, String(f.config));
     note(pt);
   });
-  // Keep the text order of rtcp-fb lines: sdp-transform files trr-int in a list of its own.
+  // Read rtcp-fb lines in text order (sdp-transform files trr-int in a list of its own), then
+  // put trr-int first, as the writer does, so a round trip gives the same model.
   const fb = [...(t.rtcpFb ?? [])];
   const trr = [...(t.rtcpFbTrrInt ?? [])];
   for (const l of raw) {
@@ -225,10 +226,14 @@ function payloadsOf(
       payloadType: pt,
       ...(rtpmap ? { rtpmap } : {}),
       ...(fmtp !== undefined ? { fmtp } : {}),
-      rtcpFeedback: feedback.get(pt) ?? [],
+      rtcpFeedback: trrFirst(feedback.get(pt) ?? []),
     };
   });
-  return { payloads, all };
+  return { payloads, all: trrFirst(all) };
+}
+
+function trrFirst(list: readonly RtcpFeedback[]): RtcpFeedback[] {
+  return [...list.filter((f) => f.type === 'trr-int'), ...list.filter((f) => f.type !== 'trr-int')];
 }
 
 function rtcpOf(r: TMedia['rtcp'], raw: readonly RawLine[]): RtcpAttribute | undefined {
@@ -302,7 +307,8 @@ function toTransform(d: SessionDescription): TSession {
   const t: TSession = {
     version: 0,
     origin: { username: o.username, sessionId: o.sessionId, sessionVersion: safeVersion, netType: 'IN', ipVer: ipVer(o.addressType), address: o.address },
-    name: d.sessionName === '' ? '-' : d.sessionName,
+    // RFC 4566 §5.3: s= must not be empty; a single space is the placeholder (read back as '').
+    name: d.sessionName === '' ? ' ' : d.sessionName,
     timing: { start: d.timing.start, stop: d.timing.stop },
     media: d.media.map(mediaToTransform),
   };
@@ -371,7 +377,7 @@ function mediaToTransform(m: MediaDescription): TMedia {
 }
 
 function attributeLine(a: Attribute): { value: string } {
-  if (!/^[\w.!%*+`'~-]+$/.test(a.name)) throw new SdpError(`attribute name "${a.name}" is not a token`);
+  if (!TOKEN.test(a.name)) throw new SdpError(`attribute name "${a.name}" is not a token`);
   return { value: a.value === undefined ? a.name : `${a.name}:${text(a.value)}` };
 }
 

@@ -16,6 +16,9 @@ export interface RawLine {
 /** a= names whose values the model types; every other name is passthrough. */
 export const MEDIA_TYPED = new Set(['rtpmap', 'fmtp', 'rtcp', 'rtcp-fb', 'ptime', 'maxptime', 'crypto', 'rtcp-mux', ...DIRECTIONS]);
 export const SESSION_TYPED = new Set<string>(DIRECTIONS);
+/** RFC 4566 §9 token (att-field is a token). */
+export const TOKEN = /^[!#$%&'*+\-.0-9A-Z^_`a-z{|}~]+$/;
+
 /** RFC 4566 §5 line types sdp-transform reads; others make the description invalid. */
 const KNOWN_TYPES = new Set(['v', 'o', 's', 'i', 'u', 'e', 'p', 'c', 'b', 't', 'r', 'z', 'k', 'a', 'm']);
 
@@ -70,6 +73,7 @@ function readAttributes(
     if (l.type !== 'a') continue;
     const colon = l.value.indexOf(':');
     const name = colon < 0 ? l.value : l.value.slice(0, colon);
+    if (!TOKEN.test(name)) throw new SdpError(`attribute name "${clip(name)}" is not a token`, l.lineNo);
     if (!typed.has(name)) {
       attributes.push(colon < 0 ? { name } : { name, value: l.value.slice(colon + 1) });
       continue;
