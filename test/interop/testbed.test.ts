@@ -18,9 +18,10 @@ import { interopDescribe } from './support/peers';
 import { startPulseAudio, type PulseAudioFixture } from './support/pulseaudio';
 import { makeSpeechWav } from './support/speech';
 import { sleep } from './support/managed-process';
+import { parseSippTrace, runSipp, startSipp } from './support/sipp';
 
 const run = promisify(execFile);
-const d = interopDescribe(['kamailio', 'baresip', 'pulseaudio', 'espeak-ng', 'sox', 'openssl']);
+const d = interopDescribe(['kamailio', 'baresip', 'sipp', 'pulseaudio', 'espeak-ng', 'sox', 'openssl']);
 
 /**
  * Thresholds, from measurements on this bed (20 s prompts of repeated speech, 13 s call): the
@@ -145,5 +146,24 @@ d('test bed: PulseAudio virtual devices', () => {
     }
     // The listing goes through this server: it saw the client connect.
     expect(await pulse.pactl('list', 'short', 'sinks')).toMatch(/parley_speaker/);
+  });
+});
+
+d('test bed: SIPp runner', () => {
+  it('shows a UDP client\'s retransmissions to a UAS that answers late (Timer E: 0.5 s, then 1 s)', async () => {
+    const uas = await startSipp({ scenario: 'uas-delay-answer', args: ['-d', '2000'] });
+    try {
+      const uac = await runSipp({ scenario: 'uac-options', remote: `127.0.0.1:${uas.port}`, timeoutMs: 10_000 });
+      expect(uac.exitCode, uac.errors).toBe(0);
+      const result = await uas.result;
+      expect(result.exitCode, result.errors).toBe(0);
+      const received = parseSippTrace(result.messages).filter((m) => m.direction === 'received');
+      expect(received.length).toBeGreaterThanOrEqual(3);
+      const first = received[0]?.timeMs ?? 0;
+      const gaps = received.slice(1, 3).map((m) => Math.round((m.timeMs - first) / 100) * 100);
+      expect(gaps).toEqual([500, 1500]);
+    } finally {
+      await uas.dispose();
+    }
   });
 });
