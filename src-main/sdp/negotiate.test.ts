@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { KeyGenerator } from './crypto-attr';
 import { parseCrypto } from './crypto-attr';
@@ -7,7 +8,7 @@ import type { Origin, SessionDescription } from './model';
 import type { AnswerOutcome } from './negotiate';
 import { buildAnswer, buildOffer, processAnswer } from './negotiate';
 import type { LocalAudioCapabilities, NegotiatedAudio, NegotiationFailure } from './negotiation-types';
-import { parseSdp, writeSdp } from './sdp-codec';
+import { parseSdp, tryParseSdp, writeSdp } from './sdp-codec';
 
 const DIR = join(import.meta.dirname, '../../test/fixtures/sdp');
 const fixture = (name: string) => parseSdp(readFileSync(join(DIR, name), 'utf8'));
@@ -471,4 +472,38 @@ describe('two Parley ends negotiate with each other', () => {
       }
     });
   }
+});
+
+describe('negotiation on hostile input (property based, bounded)', () => {
+  const FIXTURE_TEXTS = ['asterisk-pjsip-offer.sdp', 'freeswitch-offer.sdp', 'linphone-offer.sdp', 'baresip-srtp-mand-offer.sdp', 'kamailio-rtpengine-offer.sdp', 'kamailio-rtpengine-answer.sdp', 'freeswitch-answer.sdp']
+    .map((f) => readFileSync(join(DIR, f), 'utf8'));
+
+  it('returns a value (answer or failure) and never throws for mutated offers and answers', () => {
+    const offers = (['off', 'optional', 'mandatory'] as const).map((srtp) => buildOffer(caps({ srtp }), { origin: ORIGIN }));
+    fc.assert(
+      fc.property(fc.nat({ max: FIXTURE_TEXTS.length - 1 }), fc.nat({ max: 40 }), fc.string({ maxLength: 16 }), fc.nat({ max: 40 }), (which, line, noise, cut) => {
+        const lines = FIXTURE_TEXTS[which]!.split('\n');
+        const i = line % lines.length;
+        lines[i] = lines[i]!.slice(0, cut) + noise + lines[i]!.slice(cut);
+        const parsed = tryParseSdp(lines.join('\r\n'));
+        if (!parsed.ok) return;
+        for (const srtp of ['off', 'optional', 'mandatory'] as const) {
+          const a = buildAnswer(parsed.description, caps({ srtp }), { origin: ORIGIN });
+          expect(typeof a.ok).toBe('boolean');
+          if (a.ok) expect(parseSdp(writeSdp(a.answer))).toEqual(a.answer);
+        }
+        for (const offer of offers) expect(typeof processAnswer(offer, parsed.description).ok).toBe('boolean');
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('fails, rather than crashes, on a hand-built stream without any c=', () => {
+    const offer = fixture('asterisk-pjsip-offer.sdp');
+    const { connection: _dropped, ...noConnection } = offer;
+    expect(failed(answerTo(noConnection)).reason).toBe('no-audio');
+    const answer = fixture('asterisk-pjsip-answer.sdp');
+    const { connection: _gone, ...bare } = answer;
+    expect(failed(processAnswer(buildOffer(caps(), { origin: ORIGIN }), bare)).reason).toBe('answer-invalid');
+  });
 });

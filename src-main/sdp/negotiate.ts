@@ -127,6 +127,7 @@ export function processAnswer(offer: SessionDescription, answer: SessionDescript
   const first = codecs[0];
   // RFC 3264 §6.1: the answer "MUST include at least one format present in the offer".
   if (!first) return invalid('the answer lists no codec from the offer (RFC 3264 §6.1)');
+  if (!effectiveConnection(answer, theirs)) return invalid('the answer gives no c= address for audio (RFC 4566 §5.7)');
   const crypto = readAnswerCrypto(ours, theirs);
   if (!crypto.ok) return crypto;
   const events = pairs.filter((p) => isTelephoneEvent(p.theirs) && p.theirs.clockRate === first.theirs.clockRate)[0];
@@ -172,6 +173,7 @@ function answerAudio(
   const rates = new Set(codecs.map((c) => c.clockRate));
   // RFC 4733 §2.1: telephone-event runs at the clock rate of the audio it accompanies.
   const events = caps.telephoneEvent === false ? [] : formats.filter((f) => isTelephoneEvent(f) && rates.has(f.clockRate));
+  if (!effectiveConnection(offer, m)) return negotiationFailure('no-audio', 'the audio stream has no c= address (RFC 4566 §5.7)');
   const crypto = answerCrypto(m, caps, previous?.crypto ?? []);
   if (!crypto.ok) return crypto;
   const direction = answerDirection(effectiveDirection(offer, m), wanted);
@@ -217,8 +219,8 @@ interface Agreement {
 
 /** Where to send, from the peer's description: c= (media, then session) and m= port; RFC 3605 for RTCP. */
 function negotiated(peer: SessionDescription, m: MediaDescription, mediaIndex: number, a: Agreement): NegotiatedAudio {
-  // The codec guarantees a c= for every m= line with a port.
-  const address = effectiveConnection(peer, m)!.address.split('/')[0]!;
+  // Callers checked that a c= applies; a multicast /ttl suffix is not part of the address.
+  const address = (effectiveConnection(peer, m)?.address ?? '').split('/')[0]!;
   let rtcp: NegotiatedRtcp;
   if (a.rtcpMux) rtcp = { mux: true };
   else if (m.rtcp) rtcp = { mux: false, address: m.rtcp.connection?.address ?? address, port: m.rtcp.port };
