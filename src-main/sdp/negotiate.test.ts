@@ -112,6 +112,8 @@ describe('buildOffer (RFC 3264 §5)', () => {
     const reoffer = buildOffer(caps({ srtp: 'optional' }), { origin: ORIGIN, previous: ours, direction: 'sendonly' });
     expect(reoffer.media.map((m) => [m.kind, m.port])).toEqual([['audio', 40000], ['video', 0], ['text', 0]]);
     expect(reoffer.media[0]!.direction).toBe('sendonly');
+    const twoAudio = accepted(answerTo(sdp(...HEAD, 'm=audio 5000 UDP/TLS/RTP/SAVPF 0', 'm=audio 5002 RTP/AVP 8'))).answer;
+    expect(buildOffer(caps(), { origin: ORIGIN, previous: twoAudio }).media.map((m) => m.port)).toEqual([0, 40000]);
     const first = buildOffer(caps({ srtp: 'mandatory' }), { origin: ORIGIN });
     const again = buildOffer(caps({ srtp: 'mandatory' }), { origin: ORIGIN, previous: first });
     expect(again.media[0]!.crypto).toEqual(first.media[0]!.crypto);

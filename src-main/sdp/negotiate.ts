@@ -53,7 +53,9 @@ export type AnswerReading = { readonly ok: true; readonly audio: NegotiatedAudio
 /** An offer with one audio stream (RFC 3264 §5). */
 export function buildOffer(caps: LocalAudioCapabilities, params: DescriptionParams): SessionDescription {
   const previous = params.previous;
-  const oldIndex = previous ? previous.media.findIndex((m) => m.kind === 'audio') : -1;
+  // Reuse the slot of the audio stream in use, else the first audio slot (RFC 3264 §8.1).
+  const active = previous ? previous.media.findIndex((m) => m.kind === 'audio' && m.port !== 0) : -1;
+  const oldIndex = active >= 0 ? active : (previous?.media.findIndex((m) => m.kind === 'audio') ?? -1);
   const oldAudio = previous?.media[oldIndex];
   const { formats, payloads } = offerPayloads(caps);
   const secure = caps.srtp === 'mandatory';

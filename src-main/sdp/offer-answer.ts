@@ -1,13 +1,14 @@
 /**
  * The offer/answer state of one session (RFC 3264 §4, RFC 6337 §2-3).
  *
- *                 createOffer                      setRemoteAnswer ok
- *   stable ────────────────────▶ have-local-offer ─────────────────────▶ negotiated
- *     │   ▲                        │      ▲                                 │  │
- *     │   └──── rollback / bad answer (initial offer) ─┐   createOffer      │  │
- *     │                                                 └─────────────────── ┘  │
- *     │ setRemoteOffer ok          rollback / bad answer (re-offer) ──▶ negotiated
- *     └──────────────────▶ have-remote-offer ── createAnswer ──▶ negotiated ◀──┘ setRemoteOffer
+ *   state              createOffer       setRemoteOffer     setRemoteAnswer          createAnswer  rollback
+ *   stable             have-local-offer  have-remote-offer  -                        -             -
+ *   have-local-offer   -                 - (glare: 491)     negotiated | back (bad)  -             back
+ *   have-remote-offer  -                 -                  -                        negotiated    back
+ *   negotiated         have-local-offer  have-remote-offer  -                        -             -
+ *
+ *   back = negotiated after an earlier complete exchange, else stable. A refused remote offer
+ *   (488) changes nothing.
  *
  * "negotiated" is the stable state after at least one complete exchange: it has a local and
  * a remote description and the `NegotiatedAudio` they agree on. Only one offer is outstanding
