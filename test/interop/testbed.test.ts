@@ -87,6 +87,10 @@ d('test bed: baresip calls baresip through Kamailio over TLS with SRTP', () => {
     expect((await alice.dial(bob.aor)).ok).toBe(true);
     await alice.waitForEvent('CALL_ESTABLISHED', 10_000, aliceFrom);
     await bob.waitForEvent('CALL_ESTABLISHED', 10_000, bobFrom);
+    // The INVITE reached bob on his registration connection: only the two clients' connections.
+    const connections = await kamailio.kamcmd('core.tcp_list');
+    expect(connections.match(/type: TLS/g)).toHaveLength(2);
+    for (const side of [alice, bob]) expect(connections).not.toMatch(new RegExp(`_port: ${side.sipPort}\\b`));
     await sleep(CALL_MS);
     const closedEarly = [...alice.events.slice(aliceFrom), ...bob.events.slice(bobFrom)]
       .filter((e) => e.type === 'CALL_CLOSED');

@@ -141,7 +141,7 @@ export async function startKamailio(opts: KamailioOptions = {}): Promise<Kamaili
     generation += 1;
     logPath = join(dir, `kamailio-${generation}.log`);
     const p = startProcess('kamailio', binary('kamailio'),
-      ['-DD', '-E', '-f', cfgPath, '-Y', runDir, '-m', '64', '-M', '8'], { cwd: dir, logPath });
+      ['-DD', '-E', '-f', cfgPath, '-Y', runDir, '-m', '64', '-M', '8'], { cwd: dir, logPath, processGroup: true });
     proc = p;
     try {
       await pollUntil('kamailio TCP and TLS ports', 15_000, async () => {

@@ -25,6 +25,11 @@ export interface StartProcessOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Where stdout and stderr are written (appended). */
   readonly logPath: string;
+  /**
+   * Run in its own process group (for servers that fork workers, like Kamailio): SIGTERM goes to
+   * the main process, which stops its workers; SIGKILL and the final clean-up go to the group.
+   */
+  readonly processGroup?: boolean;
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -67,6 +72,7 @@ export class ManagedProcess {
         cwd: options.cwd,
         env: options.env ?? process.env,
         stdio: ['ignore', fd, fd],
+        detached: options.processGroup === true,
       });
     } finally {
       closeSync(fd);
@@ -77,6 +83,7 @@ export class ManagedProcess {
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
         this.running = false;
+        this.killGroup();
         live.delete(this);
         ended.push({ at: Date.now(), text: `${this.describe(40)}\n(exit ${code ?? signal})` });
         if (ended.length > 20) ended.shift();
@@ -138,6 +145,16 @@ export class ManagedProcess {
 
   killNow(): void {
     if (this.running) this.child.kill('SIGKILL');
+    this.killGroup();
+  }
+
+  private killGroup(): void {
+    if (this.options.processGroup !== true) return;
+    try {
+      process.kill(-this.pid, 'SIGKILL');
+    } catch {
+      // the group is already gone
+    }
   }
 }
 
