@@ -55,7 +55,8 @@ export const OPUS_DEFAULTS: Required<EncoderOptions> = {
 
 class OpusEncoder implements AudioEncoder {
   private handle: OpusScriptType | undefined;
-  private readonly input = Buffer.alloc(FRAME * 2);
+  private readonly pcmIn = new Int16Array(FRAME);
+  private readonly input = Buffer.from(this.pcmIn.buffer);
   private readonly dtx: boolean;
 
   constructor(options: EncoderOptions) {
@@ -80,7 +81,7 @@ class OpusEncoder implements AudioEncoder {
     const h = this.handle;
     if (!h) throw new MediaError('media.codec', 'Opus: encoder disposed');
     if (pcm.length !== FRAME) throw new MediaError('media.codec', `Opus: frame of ${pcm.length} samples, want ${FRAME}`);
-    for (let i = 0; i < FRAME; i++) this.input.writeInt16LE(pcm[i]!, i * 2);
+    this.pcmIn.set(pcm);
     const packet = h.encode(this.input, FRAME);
     // RFC 7587 §3.1.3: with DTX on, libopus returns packets of 1..2 bytes for frames that
     // need not be sent.
@@ -139,7 +140,8 @@ class OpusDecoder implements AudioDecoder {
       throw new MediaError('media.codec', 'Opus: undecodable packet', { cause });
     }
     const n = Math.min(limit, pcm.length >> 1);
-    for (let i = 0; i < n; i++) out[i] = pcm.readInt16LE(i * 2);
+    if ((pcm.byteOffset & 1) === 0) out.set(new Int16Array(pcm.buffer, pcm.byteOffset, n));
+    else for (let i = 0; i < n; i++) out[i] = pcm.readInt16LE(i * 2);
     return n;
   }
 }

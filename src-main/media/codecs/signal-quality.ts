@@ -50,3 +50,62 @@ export function levelDbfs(x: ArrayLike<number>, from = 0, to = x.length): number
   for (let i = from; i < to; i++) s += x[i]! ** 2;
   return 10 * Math.log10(s / Math.max(1, to - from) / 32768 ** 2);
 }
+
+/**
+ * SINAD of `y` against the best-fitting sine of `freq` Hz (free amplitude, phase and offset)
+ * over [from, to): fitted power over residual power, in dB. Delay-independent, so it measures
+ * resamplers whose delay is a fraction of a sample.
+ */
+export function sineFitSnr(y: ArrayLike<number>, freq: number, sampleRate: number, from: number, to: number): number {
+  // Least squares on [sin, cos, 1] via the 3×3 normal equations.
+  const w = (2 * Math.PI * freq) / sampleRate;
+  let ss = 0;
+  let sc = 0;
+  let cc = 0;
+  let s1 = 0;
+  let c1 = 0;
+  let n = 0;
+  let ys = 0;
+  let yc = 0;
+  let y1 = 0;
+  for (let i = from; i < to; i++) {
+    const s = Math.sin(w * i);
+    const c = Math.cos(w * i);
+    const v = y[i]!;
+    ss += s * s;
+    sc += s * c;
+    cc += c * c;
+    s1 += s;
+    c1 += c;
+    n++;
+    ys += v * s;
+    yc += v * c;
+    y1 += v;
+  }
+  const [a, b, d] = solve3(
+    [
+      [ss, sc, s1],
+      [sc, cc, c1],
+      [s1, c1, n],
+    ],
+    [ys, yc, y1],
+  );
+  let sig = 0;
+  let err = 0;
+  for (let i = from; i < to; i++) {
+    const fit = a * Math.sin(w * i) + b * Math.cos(w * i);
+    sig += fit * fit;
+    err += (y[i]! - fit - d) ** 2;
+  }
+  return err === 0 ? Infinity : 10 * Math.log10(sig / err);
+}
+
+function solve3(m: number[][], v: number[]): [number, number, number] {
+  const det = (q: number[][]) =>
+    q[0]![0]! * (q[1]![1]! * q[2]![2]! - q[1]![2]! * q[2]![1]!) -
+    q[0]![1]! * (q[1]![0]! * q[2]![2]! - q[1]![2]! * q[2]![0]!) +
+    q[0]![2]! * (q[1]![0]! * q[2]![1]! - q[1]![1]! * q[2]![0]!);
+  const d = det(m);
+  const col = (j: number) => det(m.map((row, i) => row.map((x, k) => (k === j ? v[i]! : x))));
+  return [col(0) / d, col(1) / d, col(2) / d];
+}

@@ -34,6 +34,8 @@ export interface JitterStats {
   readonly resyncs: number;
 }
 
+const HIST = 1024;
+
 /**
  * The last `capacity` arrival offsets (slot minus get count at arrival: how early a packet
  * is, on the receiver's 20 ms tick), with quantiles over them. No allocation after construction.
@@ -41,9 +43,13 @@ export interface JitterStats {
 export class OffsetWindow {
   private readonly values: Float64Array;
   private readonly scratch: Float64Array;
+  /** Histogram over [min, min + HIST) for the usual case of integer offsets in a small range. */
+  private readonly hist = new Int32Array(HIST);
   private next = 0;
   private count = 0;
-  private sortedValid = false;
+  private dirty = true;
+  private useHist = false;
+  private min = 0;
 
   constructor(readonly capacity: number) {
     this.values = new Float64Array(capacity);
@@ -58,26 +64,52 @@ export class OffsetWindow {
     this.values[this.next] = v;
     this.next = (this.next + 1) % this.capacity;
     if (this.count < this.capacity) this.count++;
-    this.sortedValid = false;
+    this.dirty = true;
   }
 
   clear(): void {
     this.next = 0;
     this.count = 0;
-    this.sortedValid = false;
+    this.dirty = true;
   }
 
   /** The q-quantile (0 = minimum, 1 = maximum) of the values in the window. */
   quantile(q: number): number {
     if (this.count === 0) return 0;
-    if (!this.sortedValid) {
-      const s = this.scratch.subarray(0, this.count);
-      s.set(this.values.subarray(0, this.count));
-      s.sort();
-      this.sortedValid = true;
+    if (this.dirty) this.rebuild();
+    const rank = Math.min(this.count - 1, Math.max(0, Math.floor(q * (this.count - 1))));
+    if (!this.useHist) return this.scratch[rank]!;
+    let seen = 0;
+    for (let i = 0; i < HIST; i++) {
+      seen += this.hist[i]!;
+      if (seen > rank) return this.min + i;
     }
-    const i = Math.min(this.count - 1, Math.max(0, Math.floor(q * (this.count - 1))));
-    return this.scratch[i]!;
+    return this.min + HIST - 1;
+  }
+
+  private rebuild(): void {
+    this.dirty = false;
+    const n = this.count;
+    const v = this.values;
+    let lo = Infinity;
+    let hi = -Infinity;
+    let integral = true;
+    for (let i = 0; i < n; i++) {
+      const x = v[i]!;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+      if (!Number.isInteger(x)) integral = false;
+    }
+    this.useHist = integral && hi - lo < HIST;
+    if (this.useHist) {
+      this.min = lo;
+      this.hist.fill(0, 0, hi - lo + 1);
+      for (let i = 0; i < n; i++) this.hist[v[i]! - lo]!++;
+      return;
+    }
+    const s = n === this.capacity ? this.scratch : this.scratch.subarray(0, n);
+    s.set(n === this.capacity ? v : v.subarray(0, n));
+    s.sort();
   }
 }
 
