@@ -59,8 +59,8 @@ export function splitSections(lines: readonly RawLine[]): RawLine[][] {
   return sections;
 }
 
-export /** Direction and rtcp-mux by exact name; untyped lines kept; typed lines sdp-transform refused are errors. */
-function readAttributes(
+/** Direction and rtcp-mux by exact name; untyped lines kept; typed lines sdp-transform refused are errors. */
+export function readAttributes(
   raw: readonly RawLine[],
   typed: ReadonlySet<string>,
   invalid: readonly { value: string }[] | undefined,
@@ -90,8 +90,8 @@ function readAttributes(
   return { ...(direction ? { direction } : {}), rtcpMux, attributes };
 }
 
-export /** a=crypto from the text: sdp-transform keeps only the first session parameter. */
-function cryptoOf(raw: readonly RawLine[]): CryptoAttribute[] {
+/** a=crypto from the text: sdp-transform keeps only the first session parameter. */
+export function cryptoOf(raw: readonly RawLine[]): CryptoAttribute[] {
   const out: CryptoAttribute[] = [];
   for (const l of raw) {
     if (l.type !== 'a' || !l.value.startsWith('crypto:')) continue;
