@@ -97,12 +97,15 @@ describe('NaudiodonBackend (over a stand-in module)', () => {
     expect(() => new NaudiodonBackend({ clock: new FakeClock(), module: broken }).openInput('default', { sampleRate: 8000 })).toThrow(/Invalid sample rate/);
   });
 
-  it('reports an input that stops delivering (unplugged while open) as a device error', () => {
-    const { mod } = fakeModule([{ name: 'usb' }], { in: 0, out: 0 });
+  it('reports an input that stops delivering (unplugged while open) as a device error, after a start-up grace', () => {
+    const { mod, opened } = fakeModule([{ name: 'usb' }], { in: 0, out: 0 });
     const clock = new FakeClock();
     const input = new NaudiodonBackend({ clock, module: mod, stallMs: 1000 }).openInput('default', { sampleRate: 8000 });
     const errors: string[] = [];
     input.on('error', (e) => errors.push(e.code));
+    clock.advance(4500); // nothing yet, but PortAudio may take seconds to start
+    expect(errors).toEqual([]);
+    (opened[0]!.stream as PassThrough).write(Buffer.alloc(320));
     clock.advance(999);
     expect(errors).toEqual([]);
     clock.advance(600);

@@ -32,6 +32,9 @@ import {
 
 type NaudiodonModule = typeof Naudiodon;
 
+/** Extra time a fresh input has to deliver its first samples before the watchdog may fire. */
+const STARTUP_GRACE_MS = 4000;
+
 let loaded: NaudiodonModule | undefined;
 
 /** Loads naudiodon on first use; throws `MediaError('media.device')` when it is missing or broken. */
@@ -177,7 +180,8 @@ class PortAudioInput extends TypedEmitter<AudioInputEvents> implements AudioInpu
     super();
     this.frame = new Int16Array(frameSamples);
     this.frameBytes = new Uint8Array(this.frame.buffer);
-    this.lastData = clock.now();
+    // PortAudio over PulseAudio takes ≈1.2 s to deliver its first samples: allow a start-up grace.
+    this.lastData = clock.now() + STARTUP_GRACE_MS;
     io.on('data', (chunk: Buffer) => this.onData(chunk));
     io.on('error', (e: unknown) => this.fail(new MediaError('media.device', `${deviceId} input failed: ${String(e)}`, { cause: e })));
     this.arm();
@@ -256,7 +260,7 @@ class PortAudioOutput extends TypedEmitter<AudioOutputEvents> implements AudioOu
   ) {
     super();
     this.free = Array.from({ length: queueFrames }, () => Buffer.alloc(frameSamples * 2));
-    this.lastDone = clock.now();
+    this.lastDone = clock.now() + STARTUP_GRACE_MS;
     io.on('error', (e: unknown) => this.fail(new MediaError('media.device', `${deviceId} output failed: ${String(e)}`, { cause: e })));
     this.arm();
   }
@@ -279,7 +283,7 @@ class PortAudioOutput extends TypedEmitter<AudioOutputEvents> implements AudioOu
     const n = Math.min(frame.length, this.frameSamples);
     Buffer.from(frame.buffer, frame.byteOffset, n * 2).copy(buf);
     if (n < this.frameSamples) buf.fill(0, n * 2);
-    if (this.inFlight++ === 0) this.lastDone = this.clock.now();
+    if (this.inFlight++ === 0) this.lastDone = Math.max(this.lastDone, this.clock.now());
     this.io.write(buf, (err?: Error | null) => {
       this.inFlight--;
       this.lastDone = this.clock.now();
