@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { levelDbfs, sineFitSnr, tone } from './codecs/signal-quality';
-import { Resampler } from './resample';
+import { FrameResampler, Resampler } from './resample';
 
 /** Resamples `frames` 20 ms frames of a tone at `freq`, frame by frame; returns the output. */
 function run(inRate: number, outRate: number, freq: number, frames = 50, amp = 16000): Int16Array {
@@ -87,5 +87,35 @@ describe('Resampler (polyphase Kaiser-windowed sinc)', () => {
     expect(() => r.processFrame(new Int16Array(100), new Int16Array(320))).toThrow(RangeError);
     expect(() => r.process(new Int16Array(960 * 5), new Int16Array(2000))).toThrow(RangeError);
     expect(() => r.process(new Int16Array(960), new Int16Array(10))).toThrow(RangeError);
+  });
+});
+
+describe('FrameResampler (any chunk in, 20 ms frames out)', () => {
+  it('turns 1024-sample device chunks at 44.1 kHz into whole 20 ms frames at 16 kHz', () => {
+    const fr = new FrameResampler(44100, 16000);
+    const chunk = new Int16Array(1024);
+    const frame = new Int16Array(320);
+    const out: Int16Array[] = [];
+    for (let k = 0; k < 43; k++) {
+      tone(chunk, 44100, [[1000, 16000]], k * 1024);
+      fr.write(chunk);
+      while (fr.read(frame)) out.push(frame.slice());
+    }
+    // 43 × 1024 samples = 0.9985 s: 49 whole frames, and less than a frame left over.
+    expect(out.length).toBe(49);
+    expect(fr.available).toBeLessThan(320);
+    const all = new Int16Array(out.length * 320);
+    out.forEach((f, i) => all.set(f, i * 320));
+    expect(sineFitSnr(all, 1000, 16000, 1600, all.length)).toBeGreaterThan(60);
+    expect(fr.overruns).toBe(0);
+  });
+
+  it('drops the oldest samples and counts them when nobody reads', () => {
+    const fr = new FrameResampler(48000, 8000, { capacityFrames: 2 });
+    for (let k = 0; k < 5; k++) fr.write(new Int16Array(960));
+    expect(fr.available).toBe(320);
+    expect(fr.overruns).toBe(5 * 160 - 320);
+    expect(fr.read(new Int16Array(160))).toBe(true);
+    expect(fr.available).toBe(160);
   });
 });

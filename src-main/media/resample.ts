@@ -175,3 +175,79 @@ function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b];
   return a;
 }
+
+/**
+ * A resampler with a small output FIFO, for sources that deliver chunks of any size (a device
+ * callback of 1024 frames at 44.1 kHz, say): `write` any number of samples at `inRate`, `read`
+ * fixed 20 ms frames at `outRate`. When the FIFO is full the oldest samples are dropped and
+ * counted in `overruns`.
+ */
+export class FrameResampler {
+  readonly resampler: Resampler;
+  private readonly ring: Int16Array;
+  private readonly scratch: Int16Array;
+  private readPos = 0;
+  private fill = 0;
+  private dropped = 0;
+
+  constructor(
+    readonly inRate: number,
+    readonly outRate: number,
+    options: ResamplerOptions & { readonly capacityFrames?: number } = {},
+  ) {
+    this.resampler = new Resampler(inRate, outRate, { ...options, maxInput: 4 * samplesPerFrame(inRate) });
+    this.ring = new Int16Array(this.resampler.outFrame * (options.capacityFrames ?? 4));
+    // Enough for the largest chunk `write` hands the resampler at any phase.
+    this.scratch = new Int16Array(Math.ceil((4 * this.resampler.inFrame * outRate) / inRate) + 2);
+  }
+
+  /** Output samples waiting in the FIFO. */
+  get available(): number {
+    return this.fill;
+  }
+
+  /** Output samples dropped because the FIFO was full. */
+  get overruns(): number {
+    return this.dropped;
+  }
+
+  /** Resamples `chunk` (any length) into the FIFO. */
+  write(chunk: Int16Array): void {
+    const max = 4 * this.resampler.inFrame;
+    for (let off = 0; off < chunk.length; off += max) {
+      const part = chunk.subarray(off, Math.min(chunk.length, off + max));
+      const n = this.resampler.process(part, this.scratch);
+      this.push(n);
+    }
+  }
+
+  /** Fills `frame` (`samplesPerFrame(outRate)` long) and returns true, or returns false if fewer are buffered. */
+  read(frame: Int16Array): boolean {
+    const n = frame.length;
+    if (this.fill < n) return false;
+    const cap = this.ring.length;
+    for (let i = 0; i < n; i++) frame[i] = this.ring[(this.readPos + i) % cap]!;
+    this.readPos = (this.readPos + n) % cap;
+    this.fill -= n;
+    return true;
+  }
+
+  reset(): void {
+    this.resampler.reset();
+    this.readPos = 0;
+    this.fill = 0;
+  }
+
+  private push(n: number): void {
+    const cap = this.ring.length;
+    for (let i = 0; i < n; i++) {
+      if (this.fill === cap) {
+        this.readPos = (this.readPos + 1) % cap;
+        this.fill--;
+        this.dropped++;
+      }
+      this.ring[(this.readPos + this.fill) % cap] = this.scratch[i]!;
+      this.fill++;
+    }
+  }
+}
