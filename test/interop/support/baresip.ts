@@ -55,6 +55,8 @@ export interface BaresipFixture {
   readonly events: readonly BaresipEvent[];
   command(command: string, params?: string): Promise<BaresipResponse>;
   dial(uri: string): Promise<BaresipResponse>;
+  /** Answers the ringing incoming call (when not auto-answering). */
+  accept(): Promise<BaresipResponse>;
   hangup(): Promise<BaresipResponse>;
   /** Polls `reginfo` until the account shows an OK registration. */
   waitRegistered(timeoutMs?: number): Promise<void>;
@@ -78,11 +80,12 @@ export async function startBaresip(opts: BaresipOptions): Promise<BaresipFixture
   const ctrlPort = await freePort();
   const rtpFirst = await freePorts(20);
 
-  // Without a WAV of its own it plays a short tone (ausine only runs at 48 kHz, which G.711 is not).
+  // Without a WAV of its own it plays a 30 s tone (ausine only runs at 48 kHz, which G.711 is
+  // not); baresip hangs up when its source WAV ends, so this bounds the call length.
   let microphoneWav = opts.microphoneWav;
   if (microphoneWav === undefined) {
     microphoneWav = join(dir, 'tone.wav');
-    execFileSync(binary('sox'), ['-n', '-r', '8000', '-c', '1', '-b', '16', microphoneWav, 'synth', '3', 'sine', '440', 'vol', '0.3'],
+    execFileSync(binary('sox'), ['-n', '-r', '8000', '-c', '1', '-b', '16', microphoneWav, 'synth', '30', 'sine', '440', 'vol', '0.3'],
       { stdio: 'ignore', timeout: 10_000 });
   }
   const audioDevice = opts.pulse ? 'alsa,default' : 'alsa,null';
@@ -159,6 +162,7 @@ export async function startBaresip(opts: BaresipOptions): Promise<BaresipFixture
     events: control.events,
     command: (command, p) => control.command(command, p),
     dial: (uri) => control.command('dial', uri),
+    accept: () => control.command('accept'),
     hangup: () => control.command('hangup'),
     async waitRegistered(timeoutMs = 10_000) {
       try {
