@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { TransportError } from '../base/errors';
+import { TransportError, type TransportErrorCode } from '../base/errors';
 import type { Logger } from '../base/logger';
 import { StreamFramer } from './stream-framer';
 import type { Flow, LocalAddress } from './transport';
@@ -14,7 +14,7 @@ export interface StreamConnectionHandlers {
   onPong(connection: StreamConnection): void;
   onClosed(connection: StreamConnection, reason: string): void;
   /** An unframeable message: its header section, so a 400 can be tried before the close. */
-  onUnframeable?(headers: Uint8Array, reason: string, connection: StreamConnection): void;
+  onUnframeable?(headers: Uint8Array, code: TransportErrorCode, reason: string, connection: StreamConnection): void;
 }
 
 const CRLF = Buffer.from('\r\n');
@@ -107,7 +107,7 @@ export class StreamConnection {
           break;
         case 'error':
           this.logger.warn('stream cannot be framed', { id: this.id, reason: event.reason });
-          if (event.headers) this.handlers.onUnframeable?.(event.headers, event.reason, this);
+          if (event.headers) this.handlers.onUnframeable?.(event.headers, event.code, event.reason, this);
           this.close(`${event.code}: ${event.reason}`);
           break;
       }

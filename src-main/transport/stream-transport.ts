@@ -1,6 +1,6 @@
 import type { Server, Socket } from 'node:net';
 import { systemClock, type Clock, type TimerHandle } from '../base/clock';
-import { TransportError } from '../base/errors';
+import { TransportError, type TransportErrorCode } from '../base/errors';
 import { nullLogger, type Logger } from '../base/logger';
 import { ConnectionPool } from './connection-pool';
 import { KeepAliveSender } from './keep-alive';
@@ -24,7 +24,7 @@ export interface StreamTransportOptions extends TransportCallbacks {
   /** Called with the connection id when a peer answers our ping (for tests and stats). */
   readonly onPong?: (connectionId: string) => void;
   /** Called for an unframeable inbound message's header section before the close. */
-  readonly onUnframeable?: (headers: Uint8Array, reason: string, source: Flow, local: LocalAddress) => void;
+  readonly onUnframeable?: (headers: Uint8Array, code: TransportErrorCode, reason: string, source: Flow, local: LocalAddress) => void;
 }
 
 /** Opens one connected socket (TCP connect or TLS handshake done), classifying failures. */
@@ -149,7 +149,7 @@ export class StreamTransport implements Transport {
           this.keepAlive.pongReceived(c.id);
           this.options.onPong?.(c.id);
         },
-        onUnframeable: (headers, reason, c) => this.options.onUnframeable?.(headers, reason, c.flow, c.local),
+        onUnframeable: (headers, code, reason, c) => this.options.onUnframeable?.(headers, code, reason, c.flow, c.local),
         onClosed: (c, reason) => {
           this.pool.remove(c);
           this.keepAlive.stop(c.id);

@@ -1,9 +1,11 @@
 import { isIP } from 'node:net';
-import { SipParseError, TransportError } from '../base/errors';
+import { SipParseError, TransportError, type TransportErrorCode } from '../base/errors';
 import { nullLogger, type Logger } from '../base/logger';
 import { newBranch } from '../base/random-ids';
 import { TypedEmitter } from '../base/typed-emitter';
 import {
+  STATUS,
+  SipMessageError,
   SipRequest,
   SipResponse,
   Via,
@@ -93,8 +95,10 @@ export class SipTransportLayer extends TypedEmitter<TransportLayerEvents> implem
   /** Pass as each stream transport's `connectionClosed`. */
   readonly connectionClosed = (flow: Flow, reason: string): void => this.safeEmit('connectionClosed', flow, reason);
   /** Pass as a stream transport's `onUnframeable`: answer the header section, then it closes. */
-  readonly unframeable = (headers: Uint8Array, reason: string, source: Flow, local: LocalAddress): void => {
-    this.onMalformed(headers, new SipParseError(reason, 0), source, local);
+  readonly unframeable = (headers: Uint8Array, code: TransportErrorCode, reason: string, source: Flow, local: LocalAddress): void => {
+    // RFC 3261 §21.5.14: 513 Message Too Large; a stream that cannot be cut gets 400.
+    const status = code === 'transport.too-large' ? STATUS.MESSAGE_TOO_LARGE : STATUS.BAD_REQUEST;
+    this.onMalformed(headers, new SipMessageError(reason, 0, status), source, local);
   };
 
   addTransport(transport: Transport): void {

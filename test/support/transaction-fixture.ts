@@ -94,7 +94,7 @@ export function createLoopPeers(options: { protocol?: 'udp' | 'tcp'; timers?: Ti
 
 /** A request from alice to bob (a new Call-ID and From tag unless given). */
 export function requestTo(
-  to: Peer,
+  to: { readonly name: string; readonly address: { readonly host: string } },
   method: string,
   o: { callId?: string; fromTag?: string; cseq?: number; toTag?: string; body?: string } = {},
 ): SipRequest {
