@@ -6,33 +6,16 @@
  * caches for the headers a transaction needs. Objects returned by accessors are snapshots: write
  * changes back through the matching setter (`msg.from = na`, `msg.vias = [...]`).
  */
-import { SipParseError as SipParseError_ } from '../base/errors';
-import { NON_LIST_HEADERS as NON_LIST_HEADERS_, SIP_VERSION as SIP_VERSION_, reasonPhrase as reasonPhrase_ } from './constants';
-import { parseContacts as parseContacts_ } from './headers/contact';
-import { parseCSeq as parseCSeq_, formatCSeq as formatCSeq_, type CSeq } from './headers/cseq';
-import { parseRoutes as parseRoutes_ } from './headers/route';
-import { parseVias as parseVias_, type Via } from './headers/via';
-import { headerKey as headerKey_ } from './header-names';
-import { parseDigits as parseDigits_, splitTopLevel as splitTopLevel_ } from './lex';
-import { parseNameAddr as parseNameAddr_, type NameAddr } from './name-addr';
-import { parseUri as parseUri_, type Uri } from './uri';
-
-// Local bindings: under tsx every read of an imported binding goes through an interop getter.
-const SipParseError = SipParseError_;
-type SipParseError = SipParseError_;
-const NON_LIST_HEADERS = NON_LIST_HEADERS_;
-const SIP_VERSION = SIP_VERSION_;
-const reasonPhrase = reasonPhrase_;
-const parseContacts = parseContacts_;
-const parseCSeq = parseCSeq_;
-const formatCSeq = formatCSeq_;
-const parseRoutes = parseRoutes_;
-const parseVias = parseVias_;
-const headerKey = headerKey_;
-const parseDigits = parseDigits_;
-const splitTopLevel = splitTopLevel_;
-const parseNameAddr = parseNameAddr_;
-const parseUri = parseUri_;
+import { SipParseError } from '../base/errors';
+import { NON_LIST_HEADERS, SIP_VERSION, reasonPhrase } from './constants';
+import { parseContacts } from './headers/contact';
+import { parseCSeq, formatCSeq, type CSeq } from './headers/cseq';
+import { parseRoutes } from './headers/route';
+import { parseVias, type Via } from './headers/via';
+import { headerKey } from './header-names';
+import { parseDigits, splitTopLevel } from './lex';
+import { parseNameAddr, type NameAddr } from './name-addr';
+import { parseUri, type Uri } from './uri';
 
 export type { CSeq } from './headers/cseq';
 

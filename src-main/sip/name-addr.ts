@@ -3,27 +3,10 @@
  * With a bare addr-spec, everything after the first `;` is a header parameter (§20.10), so a
  * URI with `;`, `?` or `,` must be in angle brackets.
  */
-import { SipParseError as SipParseError_ } from '../base/errors';
-import { CH_LT as CH_LT_, CH_QUOTE as CH_QUOTE_, isTokenChar as isTokenChar_, isWs as isWs_, quote as quote_, quotedEnd as quotedEnd_, skipWs as skipWs_, skipWsBack as skipWsBack_, unquote as unquote_ } from './lex';
-import { Params as Params_, parseParams as parseParams_ } from './params';
-import { parseUri as parseUri_, type Uri } from './uri';
-
-// Local bindings: under tsx every read of an imported binding goes through an interop getter.
-const SipParseError = SipParseError_;
-type SipParseError = SipParseError_;
-const CH_LT = CH_LT_;
-const CH_QUOTE = CH_QUOTE_;
-const isTokenChar = isTokenChar_;
-const isWs = isWs_;
-const quote = quote_;
-const quotedEnd = quotedEnd_;
-const skipWs = skipWs_;
-const skipWsBack = skipWsBack_;
-const unquote = unquote_;
-const Params = Params_;
-type Params = Params_;
-const parseParams = parseParams_;
-const parseUri = parseUri_;
+import { SipParseError } from '../base/errors';
+import { CH_LT, CH_QUOTE, isTokenChar, isWs, quote, quotedEnd, skipWs, skipWsBack, unquote } from './lex';
+import { Params, parseParams } from './params';
+import { parseUri, type Uri } from './uri';
 
 export class NameAddr {
   /**

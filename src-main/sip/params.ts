@@ -1,11 +1,4 @@
-import { CH_QUOTE as CH_QUOTE_, CH_EQ as CH_EQ_, quotedEnd as quotedEnd_, skipWs as skipWs_, skipWsBack as skipWsBack_ } from './lex';
-
-// Local bindings: under tsx every read of an imported binding goes through an interop getter.
-const CH_QUOTE = CH_QUOTE_;
-const CH_EQ = CH_EQ_;
-const quotedEnd = quotedEnd_;
-const skipWs = skipWs_;
-const skipWsBack = skipWsBack_;
+import { CH_QUOTE, CH_EQ, quotedEnd, skipWs, skipWsBack } from './lex';
 
 /** One `;name[=value]` parameter; `value` is null for a flag (`;lr`) and kept as written. */
 export interface Param {

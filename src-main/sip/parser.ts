@@ -4,38 +4,16 @@
  * Content-Length, Max-Forwards) are parsed and checked at once, everything else on first access.
  * Faults throw `SipMessageError` (a `SipParseError`) with the byte offset and what is wrong.
  */
-import { SipParseError as SipParseError_ } from '../base/errors';
-import { MAX_HEADERS as MAX_HEADERS_, MAX_MESSAGE_BYTES as MAX_MESSAGE_BYTES_, STATUS as STATUS_ } from './constants';
-import { parseCSeq as parseCSeq_ } from './headers/cseq';
-import { parseVias as parseVias_, type Via } from './headers/via';
-import { headerKey as headerKey_ } from './header-names';
-import { isTokenChar as isTokenChar_, parseDigits as parseDigits_, skipWs as skipWs_, skipWsBack as skipWsBack_ } from './lex';
-import { SipRequest as SipRequest_, SipResponse as SipResponse_, type SipMessage } from './message';
-import { parseNameAddr as parseNameAddr_ } from './name-addr';
-import { SipMessageError as SipMessageError_ } from './parse-error';
-import { parseUri as parseUri_ } from './uri';
-
-// Local bindings: under tsx every read of an imported binding goes through an interop getter.
-const SipParseError = SipParseError_;
-type SipParseError = SipParseError_;
-const MAX_HEADERS = MAX_HEADERS_;
-const MAX_MESSAGE_BYTES = MAX_MESSAGE_BYTES_;
-const STATUS = STATUS_;
-const parseCSeq = parseCSeq_;
-const parseVias = parseVias_;
-const headerKey = headerKey_;
-const isTokenChar = isTokenChar_;
-const parseDigits = parseDigits_;
-const skipWs = skipWs_;
-const skipWsBack = skipWsBack_;
-const SipRequest = SipRequest_;
-type SipRequest = SipRequest_;
-const SipResponse = SipResponse_;
-type SipResponse = SipResponse_;
-const parseNameAddr = parseNameAddr_;
-const SipMessageError = SipMessageError_;
-type SipMessageError = SipMessageError_;
-const parseUri = parseUri_;
+import { SipParseError } from '../base/errors';
+import { MAX_HEADERS, MAX_MESSAGE_BYTES, STATUS } from './constants';
+import { parseCSeq } from './headers/cseq';
+import { parseVias, type Via } from './headers/via';
+import { headerKey } from './header-names';
+import { isTokenChar, parseDigits, skipWs, skipWsBack } from './lex';
+import { SipRequest, SipResponse, type SipMessage } from './message';
+import { parseNameAddr } from './name-addr';
+import { SipMessageError } from './parse-error';
+import { parseUri } from './uri';
 
 export interface ParseOptions {
   /**

@@ -2,19 +2,9 @@
  * SIP, SIPS and TEL URIs (RFC 3261 §19.1, §25.1; RFC 3966), parsed by hand with indexOf and
  * printed back exactly as written. Comparison follows RFC 3261 §19.1.4.
  */
-import { SipParseError as SipParseError_ } from '../base/errors';
-import { escapesValid as escapesValid_, parseDigits as parseDigits_, unescapeUri as unescapeUri_ } from './lex';
-import { Params as Params_, parseParams as parseParams_, type Param } from './params';
-
-// Local bindings: under tsx every read of an imported binding goes through an interop getter.
-const SipParseError = SipParseError_;
-type SipParseError = SipParseError_;
-const escapesValid = escapesValid_;
-const parseDigits = parseDigits_;
-const unescapeUri = unescapeUri_;
-const Params = Params_;
-type Params = Params_;
-const parseParams = parseParams_;
+import { SipParseError } from '../base/errors';
+import { escapesValid, parseDigits, unescapeUri } from './lex';
+import { Params, parseParams, type Param } from './params';
 
 export type Uri = SipUri | TelUri | AbsoluteUri;
 

@@ -4,17 +4,10 @@
  * compute responses; `DigestClient` keeps per-realm state (nonce, nc) to answer 401/407.
  */
 import { createHash } from 'node:crypto';
-import { SipParseError as SipParseError_ } from '../../base/errors';
-import { randomToken as randomToken_ } from '../../base/random-ids';
-import { formatAuthHeader as formatAuthHeader_, parseAuthHeader as parseAuthHeader_ } from '../headers/auth';
+import { SipParseError } from '../../base/errors';
+import { randomToken } from '../../base/random-ids';
+import { formatAuthHeader, parseAuthHeader } from '../headers/auth';
 import type { SipResponse } from '../message';
-
-// Local bindings: under tsx every read of an imported binding goes through an interop getter.
-const SipParseError = SipParseError_;
-type SipParseError = SipParseError_;
-const randomToken = randomToken_;
-const formatAuthHeader = formatAuthHeader_;
-const parseAuthHeader = parseAuthHeader_;
 
 export type DigestAlgorithm = 'MD5' | 'MD5-sess' | 'SHA-256' | 'SHA-256-sess' | 'SHA-512-256' | 'SHA-512-256-sess';
 export type DigestQop = 'auth' | 'auth-int';

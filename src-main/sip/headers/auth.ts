@@ -3,17 +3,8 @@
  * WWW-Authenticate / Proxy-Authenticate (challenge), Authorization / Proxy-Authorization
  * (credentials), Authentication-Info. Shape: `Scheme name=value, name="quoted", …`.
  */
-import { SipParseError as SipParseError_ } from '../../base/errors';
-import { isTokenChar as isTokenChar_, quote as quote_, quotedEnd as quotedEnd_, skipWs as skipWs_, unquote as unquote_ } from '../lex';
-
-// Local bindings: under tsx every read of an imported binding goes through an interop getter.
-const SipParseError = SipParseError_;
-type SipParseError = SipParseError_;
-const isTokenChar = isTokenChar_;
-const quote = quote_;
-const quotedEnd = quotedEnd_;
-const skipWs = skipWs_;
-const unquote = unquote_;
+import { SipParseError } from '../../base/errors';
+import { isTokenChar, quote, quotedEnd, skipWs, unquote } from '../lex';
 
 export interface AuthParams {
   /** "Digest" (compared case-insensitively), or another scheme. */

@@ -2,15 +2,9 @@
  * Contact (RFC 3261 §20.10): `*` (only in REGISTER, §10.2.2) or a list of name-addr/addr-spec
  * with params (expires, q, +sip.instance, reg-id …).
  */
-import { SipParseError as SipParseError_ } from '../../base/errors';
-import { splitTopLevel as splitTopLevel_ } from '../lex';
-import { parseNameAddr as parseNameAddr_, type NameAddr } from '../name-addr';
-
-// Local bindings: under tsx every read of an imported binding goes through an interop getter.
-const SipParseError = SipParseError_;
-type SipParseError = SipParseError_;
-const splitTopLevel = splitTopLevel_;
-const parseNameAddr = parseNameAddr_;
+import { SipParseError } from '../../base/errors';
+import { splitTopLevel } from '../lex';
+import { parseNameAddr, type NameAddr } from '../name-addr';
 
 export type ContactValue = '*' | NameAddr[];
 

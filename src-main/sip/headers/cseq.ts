@@ -1,15 +1,6 @@
 /** CSeq (RFC 3261 §20.16, §8.1.1.5): `1*DIGIT LWS Method`, the number below 2**31. */
-import { SipParseError as SipParseError_ } from '../../base/errors';
-import { isTokenChar as isTokenChar_, isWs as isWs_, parseDigits as parseDigits_, skipWs as skipWs_, skipWsBack as skipWsBack_ } from '../lex';
-
-// Local bindings: under tsx every read of an imported binding goes through an interop getter.
-const SipParseError = SipParseError_;
-type SipParseError = SipParseError_;
-const isTokenChar = isTokenChar_;
-const isWs = isWs_;
-const parseDigits = parseDigits_;
-const skipWs = skipWs_;
-const skipWsBack = skipWsBack_;
+import { SipParseError } from '../../base/errors';
+import { isTokenChar, isWs, parseDigits, skipWs, skipWsBack } from '../lex';
 
 export interface CSeq {
   readonly seq: number;

@@ -2,15 +2,9 @@
  * Route and Record-Route (RFC 3261 §20.30, §20.34): comma-separated name-addrs, always in <>.
  * Loose routing is signalled by the `lr` URI parameter (§16.12).
  */
-import { SipParseError as SipParseError_ } from '../../base/errors';
-import { splitTopLevel as splitTopLevel_ } from '../lex';
-import { parseNameAddr as parseNameAddr_, type NameAddr } from '../name-addr';
-
-// Local bindings: under tsx every read of an imported binding goes through an interop getter.
-const SipParseError = SipParseError_;
-type SipParseError = SipParseError_;
-const splitTopLevel = splitTopLevel_;
-const parseNameAddr = parseNameAddr_;
+import { SipParseError } from '../../base/errors';
+import { splitTopLevel } from '../lex';
+import { parseNameAddr, type NameAddr } from '../name-addr';
 
 export function parseRoutes(s: string, out: NameAddr[] = []): NameAddr[] {
   const parts = splitTopLevel(s);

@@ -2,22 +2,9 @@
  * Via (RFC 3261 §20.42, §25.1): `SIP/2.0/UDP host:port;branch=z9hG4bK…;received=…;rport`.
  * RFC 3581 adds rport (a flag in requests, a number in responses).
  */
-import { SipParseError as SipParseError_ } from '../../base/errors';
-import { CH_COMMA as CH_COMMA_, indexOfTopLevel as indexOfTopLevel_, isTokenChar as isTokenChar_, parseDigits as parseDigits_, skipWs as skipWs_, skipWsBack as skipWsBack_ } from '../lex';
-import { Params as Params_, parseParams as parseParams_ } from '../params';
-
-// Local bindings: under tsx every read of an imported binding goes through an interop getter.
-const SipParseError = SipParseError_;
-type SipParseError = SipParseError_;
-const CH_COMMA = CH_COMMA_;
-const indexOfTopLevel = indexOfTopLevel_;
-const isTokenChar = isTokenChar_;
-const parseDigits = parseDigits_;
-const skipWs = skipWs_;
-const skipWsBack = skipWsBack_;
-const Params = Params_;
-type Params = Params_;
-const parseParams = parseParams_;
+import { SipParseError } from '../../base/errors';
+import { CH_COMMA, indexOfTopLevel, isTokenChar, parseDigits, skipWs, skipWsBack } from '../lex';
+import { Params, parseParams } from '../params';
 
 export class Via {
   constructor(
