@@ -112,8 +112,24 @@ describe('ConferenceMixer (N-1 mixing)', () => {
     expect(mixer.levels()[0]!.level).toBeCloseTo(6000 / 32768, 2);
   });
 
-  it('refuses a participant at another rate without a resampler, and uses one when given', () => {
-    expect(() => new ConferenceMixer({ sampleRate: 16000 }).add('narrowband', new TonePort(8000, 400))).toThrow(/no resampler/);
+  it('mixes a narrowband (8 kHz) leg into a 16 kHz conference through media/resample.ts', () => {
+    const mixer = new ConferenceMixer({ sampleRate: 16000 });
+    const nb = new TonePort(8000, 300);
+    const wb = new TonePort(16000, 1000);
+    const local = new TonePort(16000, 2000);
+    mixer.add('nb', nb);
+    mixer.add('wb', wb);
+    mixer.add('local', local);
+    run(mixer, 50);
+    expect(nb.heard.length).toBe(50 * 160);
+    expect(toneAmplitude(wb.heard.slice(3200), 300, 16000)).toBeGreaterThan(5500);
+    expect(toneAmplitude(nb.heard.slice(1600), 1000, 8000)).toBeGreaterThan(5500);
+    // 2 kHz lies inside the narrowband passband (0.9 × 4 kHz), so the 8 kHz leg hears it too.
+    expect(toneAmplitude(nb.heard.slice(1600), 2000, 8000)).toBeGreaterThan(5500);
+    expect(toneAmplitude(nb.heard.slice(1600), 300, 8000)).toBeLessThan(100);
+  });
+
+  it('uses a given resampler instead of the default', () => {
     // A minimal 2:1 resampler (sample repetition / pair averaging) stands in for media/resample.ts.
     const make = (from: number, to: number): FrameResampler => ({
       process(input, output) {

@@ -9,13 +9,13 @@
  *   it hears the mix) and `muted` (contributes nothing).
  * - Clipping protection: each output runs through its own limiter (instant attack, ~200 ms
  *   release, ceiling -0.9 dBFS), so loud sums are turned down, never wrapped or hard-clipped.
- * - Rates: the mixer runs at one internal rate. A participant at another rate needs a
- *   resampler from `createResampler` (the engine passes media/resample.ts); without one, such a
- *   participant is refused with a ValidationError.
+ * - Rates: the mixer runs at one internal rate; a participant at another rate is converted
+ *   both ways by media/resample.ts (polyphase Kaiser-sinc), or by `createResampler` if given.
  * - Buffers are allocated when a participant joins; `tick()` allocates nothing.
  */
 import { ValidationError } from '../../base/errors';
 import { samplesPerFrame, type AudioPort } from '../frame';
+import { Resampler } from '../resample';
 
 /** Converts one 20 ms frame between two fixed rates (state carried between frames). */
 export interface FrameResampler {
@@ -26,6 +26,7 @@ export type ResamplerFactory = (fromRate: number, toRate: number) => FrameResamp
 export interface ConferenceMixerOptions {
   /** The internal mixing rate; participants at this rate need no resampling. */
   readonly sampleRate: number;
+  /** Overrides the default resampler (media/resample.ts). */
   readonly createResampler?: ResamplerFactory;
   /** Limiter ceiling as a fraction of full scale (default 0.9 ≈ -0.9 dBFS). */
   readonly ceiling?: number;
@@ -87,8 +88,7 @@ export class ConferenceMixer {
     let up: FrameResampler | undefined;
     let down: FrameResampler | undefined;
     if (rate !== this.sampleRate) {
-      const make = this.options.createResampler;
-      if (!make) throw new ValidationError(`${label} runs at ${rate} Hz, the mixer at ${this.sampleRate} Hz, and no resampler was given`);
+      const make = this.options.createResampler ?? polyphase;
       up = make(rate, this.sampleRate);
       down = make(this.sampleRate, rate);
     }
@@ -202,6 +202,12 @@ export class ConferenceMixer {
     if (!p) throw new ValidationError(`no participant ${id}`);
     return p;
   }
+}
+
+/** The default: media/resample.ts, one 20 ms frame in, one out. */
+function polyphase(from: number, to: number): FrameResampler {
+  const r = new Resampler(from, to);
+  return { process: (input, output) => r.processFrame(input, output) };
 }
 
 function checkGain(g: number): number {
