@@ -114,15 +114,23 @@ describe('JitterBuffer on a simulated network (virtual time, 10 minutes)', () =>
     const lostFraction = r.networkLost / r.sent;
     expect(Math.abs(st.concealed / r.gets - lostFraction)).toBeLessThan(0.01 + lostFraction * 0.1);
     expect(st.resyncs).toBe(0);
-    expect(r.frames + st.concealed + st.empty).toBeGreaterThanOrEqual(r.gets - st.dropped - 5);
+    expect(r.frames).toBeGreaterThanOrEqual(r.sent - r.networkLost - st.late - st.dropped - 5);
+    // Few audible adaptations: well under one drop or stretch per second.
+    expect(st.stretched + st.dropped).toBeLessThan(r.gets / 500);
   });
 
   it('rides out loss bursts of 5 packets without growing the delay', () => {
     const r = simulate({ jitterMs: 20, loss: 0.01, burstStart: 0.01, burstLen: 5, driftPpm: 0, minutes: 10, seed: 11 });
     const st = r.jb.stats;
     expect(r.meanDelayMs).toBeLessThan(100);
-    expect(Math.abs(st.concealed - r.networkLost) / r.networkLost).toBeLessThan(0.15);
     expect(st.late / r.sent).toBeLessThan(0.02);
+    // Every packet that came in time is played; a burst is concealed for 60 ms (PLC has faded
+    // by then) and the rest plays as silence, so between 3/5 and all of the lost frames.
+    expect(r.frames).toBeGreaterThanOrEqual(r.sent - r.networkLost - st.late - st.dropped - 5);
+    expect(st.concealed).toBeLessThanOrEqual(r.networkLost + st.late);
+    expect(st.concealed).toBeGreaterThanOrEqual(r.networkLost * 0.6);
+    // Holding the play point on underflow does not pay off against losses: it stops.
+    expect(st.stretched + st.dropped).toBeLessThan(r.networkLost * 0.1);
   });
 
   it('reorders packets that jitter swaps (80 ms jitter) and counts them', () => {

@@ -56,6 +56,7 @@ const LATE_RUN_RESYNC = 8;
 const SHRINK_INTERVAL = 10;
 const MIN_WINDOW = 8;
 const MAX_UNDERFLOW_CONCEAL = 3; // 60 ms: PLC has faded out by then (G.711 App. I)
+const HOLD_WORTH = 0.25;
 const SHRINK_PERSIST = 50; // a one-frame excess is removed after it lasted 1 s
 
 const int32 = (v: number): number => v | 0;
@@ -93,6 +94,9 @@ export class JitterBuffer {
   private lostSinceFrame = 0;
   private inTalkspurt = false;
   private underflowRun = 0;
+  /** Running share of underflow holds whose frame then arrived (EWMA, starts undecided). */
+  private holdUseful = 0.5;
+  private heldSlot: number | undefined;
   private lateRun = 0;
   private lastShrink = 0;
   private excessSince = 0;
@@ -243,6 +247,12 @@ export class JitterBuffer {
     }
     const slot = this.playSlot;
     const i = this.index(slot);
+    if (this.heldSlot !== undefined && this.heldSlot === slot) {
+      // Learn whether holding on underflow helps: did the held frame arrive?
+      const arrived = this.slotAbs[i] === slot ? 1 : 0;
+      this.holdUseful += (arrived - this.holdUseful) * 0.1;
+      this.heldSlot = undefined;
+    }
     if (this.slotAbs[i] === slot) return this.playFrame(i);
 
     const next = this.nextPresent(slot);
@@ -260,12 +270,17 @@ export class JitterBuffer {
       this.counters.empty++;
       return EMPTY;
     }
-    // Underflow: nothing buffered. In a talkspurt, hold the play point for one tick (the frame
-    // may be just late), then conceal and move on as for a loss; after a few ticks accept that
-    // the stream went quiet (DTX without a sequence gap, hold, end of call).
+    // Underflow: nothing buffered. In a talkspurt the frame may be just late (drift, a jitter
+    // outlier) or lost. Hold the play point for one tick while holding has been paying off
+    // (the frame turned up), otherwise conceal and move on as for a loss; after a few ticks
+    // accept that the stream went quiet (DTX without a sequence gap, hold, end of call).
     if (this.inTalkspurt && this.underflowRun < MAX_UNDERFLOW_CONCEAL) {
-      if (this.underflowRun === 0) this.counters.stretched++;
-      else this.playSlot++;
+      if (this.underflowRun === 0 && this.holdUseful >= HOLD_WORTH) {
+        this.counters.stretched++;
+        this.heldSlot = slot;
+      } else {
+        this.playSlot++;
+      }
       this.underflowRun++;
       this.counters.concealed++;
       return { kind: 'lost', next: undefined };
@@ -357,6 +372,7 @@ export class JitterBuffer {
     this.lostSinceFrame = 0;
     this.inTalkspurt = false;
     this.underflowRun = 0;
+    this.heldSlot = undefined;
     this.lateRun = 0;
   }
 
