@@ -97,10 +97,13 @@ export class InviteClientTransaction extends TransactionBase<IctState> {
         } else {
           // §17.1.1.2: "a final response with status code 300-699 … the client transaction
           // MUST transition to the Completed state … generate an ACK … and pass the response up".
+          // The TU hears the response before the state moves: over a reliable transport
+          // Timer D is zero, so Completed ends at once and the TU must not see "terminated"
+          // before the final response.
           this.ack = buildAckForNon2xx(this.request, response);
-          this.enter('completed');
           this.sendAck();
           this.user.receiveResponse(response);
+          this.enter('completed');
         }
         return;
       case 'completed':

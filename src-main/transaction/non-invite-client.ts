@@ -92,8 +92,9 @@ export class NonInviteClientTransaction extends TransactionBase<NictState> {
           // "If a final response (status codes 200-699) is received while in the 'Trying' [or
           // 'Proceeding'] state, the response MUST be passed to the TU, and the client
           // transaction MUST transition to the 'Completed' state."
-          this.enter('completed');
+          // Passed up first: over a reliable transport Timer K is zero and Completed ends at once.
           this.user.receiveResponse(response);
+          this.enter('completed');
         }
         return;
       case 'completed':

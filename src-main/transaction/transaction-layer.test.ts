@@ -32,9 +32,11 @@ describe('TransactionLayer: CANCEL (RFC 3261 §9)', () => {
     const invite = peers.alice.layer.sendRequest(requestTo(peers.bob, 'INVITE'), peers.bob.address, inviteUser) as InviteClientTransaction;
     peers.clock.advance(0);
     const cancelUser = recorder();
-    const cancel = peers.alice.layer.cancel(invite, cancelUser, 'SIP;cause=480;text="Gone"');
-    expect(cancel.request.via.branch).toBe(invite.request.via.branch);
+    peers.alice.layer.cancel(invite, cancelUser, 'SIP;cause=480;text="Gone"');
     peers.clock.advance(0);
+    const cancel = packets(peers, /^CANCEL /)[0] as SipRequest;
+    expect(cancel.via.branch).toBe(invite.request.via.branch);
+    expect(cancel.get('Reason')).toBe('SIP;cause=480;text="Gone"');
     expect(cancelUser.statuses).toEqual([200]);
     expect(inviteUser.statuses).toEqual([180, 487]);
     expect(peers.bob.cancels).toHaveLength(1);
@@ -61,6 +63,38 @@ describe('TransactionLayer: CANCEL (RFC 3261 §9)', () => {
     (peers.bob.cancels[0]!.invite as InviteServerTransaction).respond(reply(peers.bob.cancels[0]!.invite, 487));
   });
 
+  it('holds the CANCEL back until the first provisional response arrives (§9.1)', () => {
+    peers = createLoopPeers();
+    peers.bob.onCancel = (_cancel, invite) => invite.respond(reply(invite, 487));
+    let bobTx: InviteServerTransaction | undefined;
+    peers.bob.onRequest = (_req, tx) => (bobTx = tx as InviteServerTransaction);
+    const inviteUser = recorder();
+    const invite = peers.alice.layer.sendRequest(requestTo(peers.bob, 'INVITE'), peers.bob.address, inviteUser) as InviteClientTransaction;
+    const cancelUser = recorder();
+    peers.alice.layer.cancel(invite, cancelUser);
+    peers.clock.advance(150);
+    expect(peers.net.log.filter((p) => p.text.startsWith('CANCEL'))).toHaveLength(0);
+    peers.clock.advance(50); // bob's automatic 100 Trying at 200 ms releases the CANCEL
+    expect(sendTimes(peers.net, /^CANCEL /)).toEqual([200]);
+    peers.clock.advance(0);
+    expect(cancelUser.statuses).toEqual([200]);
+    expect(inviteUser.statuses).toEqual([100, 487]);
+    expect(bobTx?.state).toBe('confirmed');
+  });
+
+  it('sends no CANCEL when the INVITE gets its final response first', () => {
+    peers = createLoopPeers();
+    peers.bob.onRequest = (_req, tx) => tx.respond(reply(tx, 486));
+    const invite = peers.alice.layer.sendRequest(requestTo(peers.bob, 'INVITE'), peers.bob.address, recorder()) as InviteClientTransaction;
+    const cancelUser = recorder();
+    peers.alice.layer.cancel(invite, cancelUser);
+    peers.clock.advance(1000);
+    expect(peers.net.log.filter((p) => p.text.startsWith('CANCEL'))).toHaveLength(0);
+    expect(cancelUser.terminated).toBe(1);
+    peers.alice.layer.cancel(invite, cancelUser); // already completed: nothing to cancel
+    expect(cancelUser.terminated).toBe(2);
+  });
+
   it('answers 481 to a CANCEL that matches no INVITE', () => {
     peers = createLoopPeers();
     const invite = requestTo(peers.bob, 'INVITE');
@@ -78,8 +112,10 @@ describe('TransactionLayer: CANCEL (RFC 3261 §9)', () => {
     const inviteUser = recorder();
     const invite = peers.alice.layer.sendRequest(requestTo(peers.bob, 'INVITE'), peers.bob.address, inviteUser) as InviteClientTransaction;
     peers.clock.advance(0);
+    // alice's layer would not cancel an answered INVITE; a CANCEL that crossed the 200 on the
+    // wire looks like this one, built by hand.
     const cancelUser = recorder();
-    peers.alice.layer.cancel(invite, cancelUser);
+    peers.alice.layer.sendRequest(buildCancel(invite.request), peers.bob.address, cancelUser);
     peers.clock.advance(0);
     expect(cancelUser.statuses).toEqual([200]);
     expect(peers.bob.cancels).toHaveLength(0);
@@ -203,5 +239,25 @@ describe('TransactionLayer: matching (RFC 3261 §17.1.3, §17.2.3)', () => {
     expect(user.terminated).toBe(0);
     peers.clock.advance(0);
     expect(peers.clock.pendingTimers()).toBe(0);
+  });
+});
+
+describe('TransactionLayer: a failing TU', () => {
+  it('answers 500 when the TU throws on a new request, and 400 naming a lazily found header fault', () => {
+    peers = createLoopPeers();
+    peers.bob.onRequest = (req) => {
+      if (req.method === 'OPTIONS') throw new Error('TU bug');
+      void req.contacts; // parses Contact on first use
+    };
+    const u1 = recorder();
+    peers.alice.layer.sendRequest(requestTo(peers.bob, 'OPTIONS'), peers.bob.address, u1);
+    const bad = requestTo(peers.bob, 'MESSAGE');
+    bad.append('Contact', '<sip:broken');
+    const u2 = recorder();
+    peers.alice.layer.sendRequest(bad, peers.bob.address, u2);
+    peers.clock.advance(0);
+    expect(u1.statuses).toEqual([500]);
+    expect(u2.statuses).toEqual([400]);
+    expect(u2.responses[0]!.reason).toMatch(/Contact/);
   });
 });

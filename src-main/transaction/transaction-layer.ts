@@ -1,8 +1,8 @@
 import { systemClock, type Clock } from '../base/clock';
-import { InvalidStateError, ValidationError } from '../base/errors';
+import { InvalidStateError, SipParseError, TransportError, ValidationError } from '../base/errors';
 import { nullLogger, type Logger } from '../base/logger';
 import { newTag } from '../base/random-ids';
-import { BRANCH_MAGIC_COOKIE, METHODS, STATUS, createResponse, type SipRequest, type SipResponse } from '../sip';
+import { BRANCH_MAGIC_COOKIE, METHODS, STATUS, badRequestReason, createResponse, type SipRequest, type SipResponse } from '../sip';
 import type { SipTransport } from '../transport/transport-layer';
 import { RELIABLE, type Destination, type Flow } from '../transport/transport';
 import { buildCancel } from './ack-cancel';
@@ -76,6 +76,7 @@ export class TransactionLayer {
   private readonly clients = new Map<string, ClientTransaction>();
   private readonly servers = new Map<string, ServerTransaction>();
   private readonly merged = new Map<string, ServerTransaction>();
+  private readonly pendingCancels = new Map<InviteClientTransaction, { user: ClientTransactionUser; reason: string | undefined }>();
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly timers: { reliable: TransactionTimers; unreliable: TransactionTimers };
@@ -122,10 +123,37 @@ export class TransactionLayer {
     return tx;
   }
 
-  /** Cancels an INVITE (§9.1): a CANCEL with its branch, to the same destination. */
-  cancel(invite: InviteClientTransaction, user: ClientTransactionUser, reason?: string): NonInviteClientTransaction {
-    const cancel = buildCancel(invite.request, reason);
-    return this.sendRequest(cancel, invite.destination, user) as NonInviteClientTransaction;
+  /**
+   * Cancels an INVITE (§9.1) with a CANCEL that reuses its branch and destination; the
+   * CANCEL's own responses go to `user`. "If no provisional response has been received, the
+   * CANCEL request MUST NOT be sent; rather, the client MUST wait for the arrival of a
+   * provisional response": in Calling the CANCEL waits for the first 1xx. If the INVITE ends
+   * (final response, timeout, error) first, or already has, no CANCEL is sent and `user` only
+   * hears `onTerminated`.
+   */
+  cancel(invite: InviteClientTransaction, user: ClientTransactionUser, reason?: string): void {
+    if (invite.state === 'proceeding') this.sendCancel(invite, user, reason);
+    else if (invite.state === 'calling') this.pendingCancels.set(invite, { user, reason });
+    else user.onTerminated?.();
+  }
+
+  private sendCancel(invite: InviteClientTransaction, user: ClientTransactionUser, reason: string | undefined): void {
+    try {
+      this.sendRequest(buildCancel(invite.request, reason), invite.destination, user);
+    } catch (error) {
+      this.logger.warn('CANCEL could not be sent', { error: String(error) });
+      if (error instanceof TransportError) user.onTransportError?.(error);
+      user.onTerminated?.();
+    }
+  }
+
+  /** A pending CANCEL goes out on the INVITE's first provisional, or is dropped when it ends. */
+  private inviteMoved(invite: InviteClientTransaction, to: string): void {
+    const pending = this.pendingCancels.get(invite);
+    if (!pending) return;
+    this.pendingCancels.delete(invite);
+    if (to === 'proceeding') this.sendCancel(invite, pending.user, pending.reason);
+    else pending.user.onTerminated?.();
   }
 
   /** Sends the ACK for a 2xx, which the TU (dialog) builds (§13.2.2.4); no transaction. */
@@ -137,6 +165,7 @@ export class TransactionLayer {
   /** Terminates every transaction without notifying TUs, cancelling all timers; idempotent. */
   dispose(): void {
     this.disposed = true;
+    this.pendingCancels.clear();
     for (const tx of [...this.clients.values(), ...this.servers.values()]) tx.dispose();
     this.clients.clear();
     this.servers.clear();
@@ -181,7 +210,25 @@ export class TransactionLayer {
       this.receiveCancel(request, tx as NonInviteServerTransaction);
       return;
     }
-    this.user.onRequest(request, tx);
+    try {
+      this.user.onRequest(request, tx);
+    } catch (error) {
+      this.failedTu(request, tx, error);
+    }
+  }
+
+  /**
+   * The TU threw on a new request: a fault in a lazily parsed header gets 400 naming it
+   * (§8.2.1, §21.4.1), any other failure 500 (§21.5.1) — so the peer is answered and the
+   * server transaction does not linger.
+   */
+  private failedTu(request: SipRequest, tx: ServerTransaction, error: unknown): void {
+    this.logger.warn('TU failed on a request', { method: request.method, callId: request.callId, error: String(error) });
+    const unanswered = tx.kind === 'ist' ? tx.state === 'proceeding' : tx.state === 'trying' || tx.state === 'proceeding';
+    if (!unanswered) return;
+    const parseFault = error instanceof SipParseError;
+    const status = parseFault ? STATUS.BAD_REQUEST : STATUS.SERVER_INTERNAL_ERROR;
+    tx.respond(createResponse(request, status, parseFault ? badRequestReason(error) : undefined, { toTag: newTag() }));
   }
 
   /** §9.2: CANCEL gets 200 when it matches an INVITE transaction, else 481. */
@@ -217,6 +264,7 @@ export class TransactionLayer {
       transport: this.transport,
       logger: this.logger.child(kind),
       onStateChange: (tx, _from, to) => {
+        if (tx.kind === 'ict') this.inviteMoved(tx as InviteClientTransaction, to);
         if (to === 'terminated') this.forget(tx);
       },
     };

@@ -96,7 +96,7 @@ export abstract class TransactionBase<S extends string> implements AnyTransactio
     this.stopTimer(name);
     const handle = this.ctx.clock.setTimeout(() => {
       this.live.delete(name);
-      fire();
+      this.guard(`timer ${name}`, fire);
     }, ms);
     this.live.set(name, { handle, states });
   }
@@ -120,7 +120,16 @@ export abstract class TransactionBase<S extends string> implements AnyTransactio
       if (this.isTerminated) return;
       const e = error instanceof TransportError ? error : new TransportError('transport.unreachable', String(error), { cause: error });
       this.ctx.logger.info('transport error', { id: this.id, code: e.code, error: e.message });
-      onError(e);
+      this.guard('transport error', () => onError(e));
     });
+  }
+
+  /** Runs a step whose TU callbacks might throw: a TU bug is logged, never fatal to timers. */
+  protected guard(what: string, step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      this.ctx.logger.error('TU callback failed', { id: this.id, step: what, error: String(error) });
+    }
   }
 }

@@ -178,10 +178,19 @@ export class SipTransportLayer extends TypedEmitter<TransportLayerEvents> implem
         mode: RELIABLE[source.protocol] ? 'stream' : 'datagram',
       });
     } catch (error) {
-      if (!(error instanceof SipParseError)) throw error;
-      this.onMalformed(bytes, error, source, local);
+      const fault = error instanceof SipParseError ? error : new SipParseError(`unparseable message: ${String(error)}`, 0);
+      this.onMalformed(bytes, fault, source, local);
       return;
     }
+    try {
+      this.deliver(message, source, local);
+    } catch (error) {
+      // A fault in a lazily parsed header or in the layer above must not stop the transport.
+      this.logger.error('inbound message handling failed', { from: hostPort(source.host, source.port), error: String(error) });
+    }
+  }
+
+  private deliver(message: SipRequest | SipResponse, source: Flow, local: LocalAddress): void {
     if (message instanceof SipRequest) {
       stampReceived(message, source);
       this.user?.onRequest(message, source, local);
