@@ -60,6 +60,17 @@ describe('TCP transport (RFC 3261 §18.3)', () => {
     expect(back.source.port).toBe(bob.t.local.port);
   });
 
+  it('works over IPv6 on ::1', async () => {
+    const inbox = new Inbox();
+    const bob = await openTcpTransport({ onMessage: inbox.onMessage, listen: { host: '::1', port: 0 } });
+    cleanups.push(() => bob.dispose());
+    const alice = await tcp();
+    await alice.t.send(Buffer.from(msg('v6')), { protocol: 'tcp', host: '::1', port: bob.local.port });
+    const got = await inbox.nth(1);
+    expect(got.text).toBe(msg('v6'));
+    expect(got.source.host).toBe('::1');
+  });
+
   it('reuses one connection for every message to the same host:port', async () => {
     const bob = await tcp({ listen: true });
     const alice = await tcp();

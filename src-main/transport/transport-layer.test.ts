@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSocket, type Socket } from 'node:dgram';
-import { createRequest, createResponse, parseMessage, parseNameAddr, parseVias, type SipRequest, type SipResponse } from '../sip';
+import { createRequest, createResponse, parseMessage, parseNameAddr, parseUri, parseVias, type SipRequest, type SipResponse } from '../sip';
 import { FakeClock } from '../../test/support/fake-clock';
 import { until } from '../../test/support/transport-inbox';
 import { LoopNetwork } from './loop';
@@ -96,6 +96,15 @@ describe('SipTransportLayer: sending requests (RFC 3261 §18.1.1, RFC 3581 §3)'
     const alice = await udpSide();
     const big = request('MESSAGE', [], 'x'.repeat(1400));
     expect(alice.layer.prepareRequest(big, { protocol: 'udp', host: '127.0.0.1', port: 5060 }).protocol).toBe('udp');
+  });
+
+  it('refuses to send a sips request over anything but TLS (RFC 3261 §26.2)', async () => {
+    const alice = await udpSide();
+    const req = request();
+    req.uri = parseUri('sips:bob@127.0.0.1');
+    expect(() => alice.layer.prepareRequest(req, { protocol: 'udp', host: '127.0.0.1', port: 5060 })).toThrow(
+      expect.objectContaining({ code: 'transport.tls' }),
+    );
   });
 
   it('throws transport.unreachable when no transport serves the protocol', async () => {

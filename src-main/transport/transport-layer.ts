@@ -119,6 +119,10 @@ export class SipTransportLayer extends TypedEmitter<TransportLayerEvents> implem
   }
 
   prepareRequest(request: SipRequest, dest: Destination): Destination {
+    // RFC 3261 §26.2: a SIPS Request-URI is sent over TLS only.
+    if (request.uri.kind === 'sip' && request.uri.scheme === 'sips' && dest.protocol !== 'tls') {
+      throw new TransportError('transport.tls', `a sips request cannot go over ${dest.protocol}`);
+    }
     let target = dest;
     let transport = this.pick(target);
     this.writeVia(request, transport);
