@@ -4,9 +4,15 @@
  */
 import { runCli } from './run-cli';
 
+const interrupted = new Promise<void>((resolve) => {
+  process.once('SIGINT', () => resolve());
+  process.once('SIGTERM', () => resolve());
+});
+
 const code = await runCli(process.argv.slice(2), {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
   env: process.env,
+  interrupted,
 });
-process.exitCode = code;
+process.exit(code);

@@ -12,7 +12,7 @@ describe('parley CLI', () => {
   it('prints help with exit 0 for --help', async () => {
     const r = await run('--help');
     expect(r.code).toBe(EXIT.OK);
-    expect(r.out).toMatch(/^Usage: parley <command>/);
+    expect(r.out).toMatch(/^Usage: parley \[global options\] <command>/);
   });
 
   it('prints the version', async () => {

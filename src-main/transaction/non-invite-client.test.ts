@@ -66,6 +66,20 @@ describe('NonInviteClientTransaction (RFC 3261 §17.1.2)', () => {
     expect(tx.state).toBe('terminated');
   });
 
+  it('passes the final response to the TU before it reports termination over TCP', () => {
+    peers = createLoopPeers({ protocol: 'tcp' });
+    const order: string[] = [];
+    peers.alice.layer.sendRequest(requestTo(peers.bob, 'OPTIONS'), peers.bob.address, {
+      receiveResponse: (r) => order.push(`response ${r.status}`),
+      onTerminated: () => order.push('terminated'),
+    });
+    peers.clock.advance(0);
+    const server = peers.bob.requests[0]!.tx;
+    server.respond(reply(server, 401));
+    peers.clock.advance(0);
+    expect(order).toEqual(['response 401', 'terminated']);
+  });
+
   it('absorbs retransmitted final responses in Completed for Timer K = T4 = 5 s over UDP', () => {
     peers = createLoopPeers();
     peers.bob.onRequest = (_req, tx) => tx.respond(reply(tx, 200));

@@ -1,0 +1,46 @@
+/**
+ * Runs Parley's CLI as a child process (the way a user's script would), collecting its output
+ * and exit code, bounded by a timeout.
+ */
+import { spawn } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface CliProcess {
+  readonly result: Promise<CliRun>;
+  /** Text written to stdout so far. */
+  stdout(): string;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export function startCli(args: readonly string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): CliProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src-main/cli/main.ts'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+  const result = new Promise<CliRun>((resolveRun) => {
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolveRun({ code, stdout: out, stderr: err });
+    });
+  });
+  return { result, stdout: () => out, kill: (s = 'SIGTERM') => child.kill(s) };
+}
+
+export function runCli(args: readonly string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliRun> {
+  return startCli(args, opts).result;
+}
