@@ -73,6 +73,12 @@ export interface AudioCodec {
   readonly fmtp: Readonly<Record<string, string>>;
   /** Upper bound of one encoded frame, for sizing the output buffer. */
   readonly maxPayloadBytes: number;
+  /**
+   * For sample-based codecs (G.711, G.722): bytes in every `frameMs` frame, so a payload of
+   * another ptime (30, 40 ms…) can be split into 20 ms payloads before the jitter buffer, or
+   * frames joined for sending. Absent for frame-based codecs (Opus).
+   */
+  readonly frameBytes?: number;
   createEncoder(options?: EncoderOptions): AudioEncoder;
   createDecoder(): AudioDecoder;
 }

@@ -55,6 +55,7 @@ export const g722: AudioCodec = {
   frameMs: 20,
   fmtp: {},
   maxPayloadBytes: 160,
+  frameBytes: 160,
   createEncoder: () => new G722Encoder(),
   createDecoder: () => new G722Decoder(),
 };

@@ -13,6 +13,7 @@ export const pcma: AudioCodec = {
   frameMs: 20,
   fmtp: {},
   maxPayloadBytes: 160,
+  frameBytes: 160,
   createEncoder: () => new G711Encoder(ALAW_ENCODE),
   createDecoder: () => new G711Decoder(ALAW_DECODE),
 };

@@ -13,6 +13,7 @@ export const pcmu: AudioCodec = {
   frameMs: 20,
   fmtp: {},
   maxPayloadBytes: 160,
+  frameBytes: 160,
   createEncoder: () => new G711Encoder(ULAW_ENCODE),
   createDecoder: () => new G711Decoder(ULAW_DECODE),
 };
