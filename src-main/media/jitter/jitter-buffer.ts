@@ -37,6 +37,10 @@ export interface JitterBufferOptions {
   readonly lateFraction?: number;
 }
 
+/**
+ * What `get()` gives. The object and its payload view are reused: they are valid until the
+ * next `put` or `get`, so decode at once (the media loop allocates nothing per frame).
+ */
 export type JitterGetResult =
   | { readonly kind: 'frame'; readonly payload: Uint8Array; readonly seq: number; readonly timestamp: number; readonly marker: boolean }
   /** A packet is missing: conceal. `next` is the following frame's payload when it is here (FEC). */
@@ -59,6 +63,8 @@ const MAX_UNDERFLOW_CONCEAL = 3; // 60 ms: PLC has faded out by then (G.711 App.
 const HOLD_WORTH = 0.25;
 const SHRINK_PERSIST = 50; // a one-frame excess is removed after it lasted 1 s
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 const int32 = (v: number): number => v | 0;
 const int16 = (v: number): number => (v << 16) >> 16;
 
@@ -80,6 +86,9 @@ export class JitterBuffer {
   /** Absolute slot last played from each ring position, to tell a late packet from a replay. */
   private readonly playedAbs: Float64Array;
   private readonly data: Uint8Array;
+  private readonly views: (Uint8Array | undefined)[];
+  private readonly frameResult: Mutable<Extract<JitterGetResult, { kind: 'frame' }>>;
+  private readonly lostResult: Mutable<Extract<JitterGetResult, { kind: 'lost' }>> = { kind: 'lost', next: undefined };
 
   // Timeline.
   private hasRef = false;
@@ -136,6 +145,8 @@ export class JitterBuffer {
     this.slotMarker = new Uint8Array(this.capacity);
     this.playedAbs = new Float64Array(this.capacity).fill(NaN);
     this.data = new Uint8Array(this.capacity * this.maxPayload);
+    this.views = new Array<Uint8Array | undefined>(this.capacity).fill(undefined);
+    this.frameResult = { kind: 'frame', payload: this.data.subarray(0, 0), seq: 0, timestamp: 0, marker: false };
     this.window = new OffsetWindow(options.windowPackets ?? 500);
     this.jitter = new InterarrivalJitter(options.clockRate);
   }
@@ -243,7 +254,7 @@ export class JitterBuffer {
         return EMPTY;
       }
       this.counters.concealed++;
-      return { kind: 'lost', next: undefined };
+      return this.lost(undefined);
     }
     const slot = this.playSlot;
     const i = this.index(slot);
@@ -264,7 +275,7 @@ export class JitterBuffer {
         this.lostSinceFrame++;
         this.counters.lost++;
         this.counters.concealed++;
-        return { kind: 'lost', next: next === slot + 1 ? this.payloadAt(j) : undefined };
+        return this.lost(next === slot + 1 ? this.payloadAt(j) : undefined);
       }
       this.inTalkspurt = false;
       this.counters.empty++;
@@ -283,7 +294,7 @@ export class JitterBuffer {
       }
       this.underflowRun++;
       this.counters.concealed++;
-      return { kind: 'lost', next: undefined };
+      return this.lost(undefined);
     }
     this.inTalkspurt = false;
     this.playSlot++;
@@ -300,7 +311,17 @@ export class JitterBuffer {
     this.lostSinceFrame = 0;
     this.inTalkspurt = true;
     this.underflowRun = 0;
-    return { kind: 'frame', payload: this.payloadAt(i), seq, timestamp: this.slotTs[i]!, marker: this.slotMarker[i] === 1 };
+    const r = this.frameResult;
+    r.payload = this.payloadAt(i);
+    r.seq = seq;
+    r.timestamp = this.slotTs[i]!;
+    r.marker = this.slotMarker[i] === 1;
+    return r;
+  }
+
+  private lost(next: Uint8Array | undefined): JitterGetResult {
+    this.lostResult.next = next;
+    return this.lostResult;
   }
 
   /**
@@ -376,9 +397,16 @@ export class JitterBuffer {
     this.lateRun = 0;
   }
 
+  /** A view of slot i's payload, re-made only when the slot's payload length changes. */
   private payloadAt(i: number): Uint8Array {
-    const off = i * this.maxPayload;
-    return this.data.subarray(off, off + this.slotLen[i]!);
+    const len = this.slotLen[i]!;
+    let view = this.views[i];
+    if (view?.length !== len) {
+      const off = i * this.maxPayload;
+      view = this.data.subarray(off, off + len);
+      this.views[i] = view;
+    }
+    return view;
   }
 
   private index(slot: number): number {
