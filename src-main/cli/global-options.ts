@@ -47,7 +47,7 @@ export function parseGlobalOptions(raw: RawGlobalOptions, env: Readonly<Record<s
   if (transport !== undefined && transport !== 'udp' && transport !== 'tcp' && transport !== 'tls') {
     throw new ValidationError(`--transport must be udp, tcp or tls, not '${raw.transport}'`);
   }
-  const level = (raw['log-level'] ?? 'warn').toLowerCase();
+  const level = (raw['log-level'] ?? 'error').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new ValidationError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const listen = parseListen(raw.listen ?? '0.0.0.0:0');
   const password = raw.password ?? env['PARLEY_PASSWORD'];

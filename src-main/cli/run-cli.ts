@@ -26,7 +26,7 @@ Global options:
   --ca <pem>                  CA certificate(s) to trust for TLS (default: the system's)
   --listen <host:port>        local address to listen on (default 0.0.0.0:0)
   --json                      one JSON event per line on stdout
-  --log-level <level>         trace, debug, info, warn (default), error, silent
+  --log-level <level>         trace, debug, info, warn, error (default), silent
   -h, --help                  show this help
 
 Exit codes: 0 success, 1 usage error, 2 failure (one line on stderr says which).
