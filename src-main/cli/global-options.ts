@@ -2,6 +2,7 @@
  * The CLI's global options (issue 3 §8): which account, how to reach its registrar, how to
  * print. Parsing is pure so it is tested without a network.
  */
+import { randomUUID } from 'node:crypto';
 import { LOG_LEVELS, type LogLevel } from '../base/logger';
 import { ValidationError } from '../base/errors';
 import type { AccountConfig } from '../ua/account';
@@ -56,6 +57,8 @@ export function parseGlobalOptions(raw: RawGlobalOptions, env: Readonly<Record<s
     account = {
       id: 'cli',
       aor: raw.account,
+      // RFC 5626 §4.1: a URN that names this instance of the user agent.
+      instanceId: `urn:uuid:${randomUUID()}`,
       ...(password !== undefined ? { password } : {}),
       ...(raw.username !== undefined ? { authUser: raw.username } : {}),
       ...(raw.proxy !== undefined ? { proxy: raw.proxy } : {}),

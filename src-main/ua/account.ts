@@ -22,6 +22,8 @@ export interface AccountConfig {
   readonly registerExpires?: number;
   /** RFC 5626 outbound: +sip.instance and reg-id on the Contact. */
   readonly instanceId?: string;
+  /** CRLF keep-alive interval on TCP/TLS connections (RFC 5626 §4.4.1); 0 turns it off. */
+  readonly keepAliveSeconds?: number;
 }
 
 export interface ResolvedAccount {

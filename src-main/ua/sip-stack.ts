@@ -14,6 +14,7 @@ import { TransactionLayer } from '../transaction/transaction-layer';
 import type { TimerBase } from '../transaction/timers';
 import type { DnsFunctions } from '../transport/resolver';
 import { SipResolver, systemDns } from '../transport/resolver';
+import { StreamTransport } from '../transport/stream-transport';
 import { openTcpTransport } from '../transport/tcp';
 import { openTlsTransport } from '../transport/tls';
 import { SipTransportLayer } from '../transport/transport-layer';
@@ -57,6 +58,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements RequestSen
   private constructor(
     readonly transport: SipTransportLayer,
     private readonly locals: ReadonlyMap<TransportProtocol, LocalAddress>,
+    private readonly streams: ReadonlyMap<TransportProtocol, StreamTransport>,
     private readonly o: SipStackOptions,
     readonly clock: Clock,
   ) {
@@ -87,9 +89,11 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements RequestSen
       ...(o.advertisedHost !== undefined ? { advertisedHost: o.advertisedHost } : {}),
     });
     const locals = new Map<TransportProtocol, LocalAddress>();
+    const streams = new Map<TransportProtocol, StreamTransport>();
     const add = (t: Transport) => {
       layer.addTransport(t);
       locals.set(t.protocol, t.local);
+      if (t instanceof StreamTransport) streams.set(t.protocol, t);
     };
     const callbacks = { onMessage: layer.receive, connectionOpened: layer.connectionOpened, connectionClosed: layer.connectionClosed, onUnframeable: layer.unframeable };
     try {
@@ -113,7 +117,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements RequestSen
       await layer.dispose();
       throw error;
     }
-    return new SipStack(layer, locals, o, clock);
+    return new SipStack(layer, locals, streams, o, clock);
   }
 
   /** What the UAS core advertises and accepts; features add their methods with `handle`. */
@@ -135,6 +139,20 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements RequestSen
   /** Lets the dialog layer claim in-dialog requests so they do not get 481. */
   addDialogMatcher(matcher: (req: SipRequest) => boolean): void {
     this.dialogMatchers.push(matcher);
+  }
+
+  /**
+   * Sends RFC 5626 §4.4.1 CRLF keep-alives every `intervalMs` on the open connection to `remote`
+   * (TCP/TLS): NAT bindings stay open, and a peer that stops answering with a pong has its
+   * connection closed, which makes registrations over it refresh on a new one. Returns false
+   * when there is no such connection (UDP, or not connected).
+   */
+  keepAlive(remote: { protocol: TransportProtocol; host: string; port: number }, intervalMs: number): boolean {
+    const stream = this.streams.get(remote.protocol);
+    const flow = stream?.connectionTo(remote);
+    if (!stream || flow?.connectionId === undefined) return false;
+    stream.keepAlive.start(flow.connectionId, intervalMs);
+    return true;
   }
 
   /** The local address for a protocol, as we advertise it in Contact. */

@@ -41,6 +41,9 @@ interface AccountEntry {
 
 export const PARLEY_USER_AGENT = 'Parley/0.1';
 
+/** RFC 5626 §4.4.1 suggests 95–120 s for connection-oriented flows without a Flow-Timer. */
+const DEFAULT_KEEPALIVE_SECONDS = 100;
+
 export class UserAgent extends TypedEmitter<UserAgentEvents> {
   private readonly accounts = new Map<string, AccountEntry>();
   private readonly log: Logger;
@@ -82,7 +85,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
       clock: this.clock,
       logger: this.o.logger ?? nullLogger,
     });
-    registration.on('stateChanged', (view) => this.safeEmit('registration.updated', view));
+    registration.on('stateChanged', (view) => {
+      if (view.state === 'registered') this.startKeepAlive(account);
+      this.safeEmit('registration.updated', view);
+    });
     this.accounts.set(config.id, { account, authenticator, registration });
     return account;
   }
@@ -155,6 +161,17 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
     this.accounts.clear();
     await this.stack.dispose();
     this.removeAllListeners();
+  }
+
+  /** Keep-alives on the connection a registration uses (RFC 5626 §4.4.1; TCP/TLS only). */
+  private startKeepAlive(account: ResolvedAccount): void {
+    if (account.protocol === 'udp') return;
+    const hop = account.nextHop;
+    const port = hop.port ?? (account.protocol === 'tls' ? 5061 : 5060);
+    const seconds = account.config.keepAliveSeconds ?? DEFAULT_KEEPALIVE_SECONDS;
+    if (seconds <= 0) return;
+    const started = this.stack.keepAlive({ protocol: account.protocol, host: stripBrackets(hop.host), port }, seconds * 1000);
+    this.log.debug('keep-alive', { account: account.config.id, started, seconds });
   }
 
   private entry(accountId: string): AccountEntry {
