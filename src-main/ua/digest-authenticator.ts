@@ -13,8 +13,10 @@ export class DigestAuthenticator implements Authenticator {
     this.client = credentials.password === undefined ? undefined : new DigestClient({ username: credentials.username, password: credentials.password });
   }
 
-  authorize(request: SipRequest, challenge: SipResponse): boolean {
+  authorize(request: SipRequest, challenge: SipResponse, attempt: number): boolean {
     if (!this.client) return false;
+    // A new request starts afresh: only a repeat within one exchange means bad credentials.
+    if (attempt === 1) this.client.reset();
     const headers = this.client.authorize(challenge, request.method, request.uri.toString(), request.body.length > 0 ? request.body : undefined);
     if (!headers || headers.length === 0) return false;
     for (const h of headers) request.append(h.name, h.value);

@@ -22,9 +22,12 @@ export interface RequestSender {
 
 /**
  * Adds credentials to a request after a 401/407 (RFC 3261 §22.2, §22.3). Returns false when it
- * cannot answer the challenge (no password, unsupported algorithm, or the same challenge failed
- * before: then the credentials are wrong).
+ * cannot answer the challenge (no password, unsupported algorithm, or the challenge repeats the
+ * nonce just answered in this exchange without stale=true: then the credentials are wrong).
+ * `attempt` is 1 for the first challenge of a request, 2 for a challenge to its retry, …:
+ * a registrar may hand out the same nonce to a later, separate request (Kamailio does within
+ * one second), which is no sign of a wrong password.
  */
 export interface Authenticator {
-  authorize(request: SipRequest, challenge: SipResponse): boolean;
+  authorize(request: SipRequest, challenge: SipResponse, attempt: number): boolean;
 }

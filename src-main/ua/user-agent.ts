@@ -146,7 +146,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
       if (status !== STATUS.UNAUTHORIZED && status !== STATUS.PROXY_AUTHENTICATION_REQUIRED) break;
       const retry = request.clone();
       retry.set('CSeq', `${++cseq} ${METHODS.OPTIONS}`);
-      if (!entry.authenticator.authorize(retry, outcome.response)) break;
+      if (!entry.authenticator.authorize(retry, outcome.response, round + 1)) break;
       outcome = await this.stack.send(retry);
     }
     return { target, outcome, elapsedMs: this.clock.now() - started };

@@ -64,6 +64,25 @@ d('parley register against Kamailio', () => {
     expect(run.stdout).toMatch(/^200 [^\n]+ from sip:127\.0\.0\.1:\d+ in \d+ ms\n  Server: kamailio/);
   });
 
+  it('keeps two accounts registered at once over different transports and removes both on shutdown', async () => {
+    const ua = await UserAgent.create({ listen: { host: '127.0.0.1', port: 0 }, tls: { caFile: kamailio.caPath } });
+    try {
+      ua.addAccount({ id: 'alice', aor: kamailio.aor('alice'), password: kamailio.users.alice, proxy: kamailio.proxyUri('udp') });
+      ua.addAccount({ id: 'dave', aor: kamailio.aor('dave'), password: kamailio.users.dave, proxy: kamailio.proxyUri('tls') });
+      ua.register('alice');
+      ua.register('dave');
+      await pollUntil('both accounts to register', 10_000, () =>
+        ua.registration('alice').state === 'registered' && ua.registration('dave').state === 'registered' ? true : undefined,
+      );
+      expect(await kamailio.contactsOf('alice')).toHaveLength(1);
+      expect((await kamailio.contactsOf('dave'))[0]).toMatch(/transport=tls/);
+    } finally {
+      await ua.shutdown(3000);
+    }
+    expect(await kamailio.contactsOf('alice')).toEqual([]);
+    expect(await kamailio.contactsOf('dave')).toEqual([]);
+  });
+
   it('registers again within 10 s after Kamailio restarts (TCP connection lost)', async () => {
     const ua = await UserAgent.create({ listen: { host: '127.0.0.1', port: 0 } });
     try {

@@ -44,10 +44,11 @@ const ok = (expires: number) =>
 const challenge = (nonce: string, stale = false) =>
   respond(401, (res) => res.set('WWW-Authenticate', `Digest realm="test", nonce="${nonce}", algorithm=MD5, qop="auth"${stale ? ', stale=true' : ''}`));
 
-/** Answers each nonce once: a second challenge with the same nonce means the password was wrong. */
+/** Answers each nonce once per exchange: the same nonce again means the password was wrong. */
 class OncePerNonce implements Authenticator {
   private readonly used = new Set<string>();
-  authorize(request: SipRequest, challenge: SipResponse): boolean {
+  authorize(request: SipRequest, challenge: SipResponse, attempt: number): boolean {
+    if (attempt === 1) this.used.clear();
     const header = challenge.get('WWW-Authenticate') ?? '';
     const nonce = /nonce="([^"]+)"/.exec(header)?.[1] ?? '';
     if (this.used.has(nonce) && !/stale=true/.test(header)) return false;
@@ -117,6 +118,18 @@ describe('Registration (RFC 3261 §10.2)', () => {
     expect(v.failure).toBe('auth');
     expect(v.status).toBe(401);
     expect(v.retryInSeconds).toBeUndefined();
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('answers a nonce it answered before when a later REGISTER is challenged with it', async () => {
+    const { clock, registrar, reg } = setup([challenge('n1'), ok(300), challenge('n1'), respond(200)]);
+    reg.register();
+    await clock.tick(200);
+    const done = reg.unregister();
+    await clock.tick(200);
+    await done;
+    expect(registrar.sent).toHaveLength(4);
+    expect(registrar.sent[3]!.get('Authorization')).toMatch(/nonce="n1"/);
     expect(clock.pendingTimers()).toBe(0);
   });
 

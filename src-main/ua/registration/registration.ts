@@ -227,6 +227,7 @@ export class Registration extends TypedEmitter<RegistrationEvents> {
     const outcome = await this.o.sender.send(request);
     if (generation !== this.generation) return; // superseded (stopped, or a newer exchange)
     const response = outcome.kind === 'response' ? outcome.response : undefined;
+    this.log.debug('REGISTER outcome', response ? { status: response.status, reason: response.reason } : { outcome: outcome.kind });
 
     if (response && (response.status === STATUS.UNAUTHORIZED || response.status === STATUS.PROXY_AUTHENTICATION_REQUIRED)) {
       // §22.2: re-send with credentials, a new CSeq, the same Call-ID.
@@ -234,7 +235,7 @@ export class Registration extends TypedEmitter<RegistrationEvents> {
       retry.remove('Authorization');
       retry.remove('Proxy-Authorization');
       retry.set('CSeq', `${++this.cseq} ${METHODS.REGISTER}`);
-      if (authRounds < MAX_AUTH_ROUNDS && this.o.authenticator.authorize(retry, response)) {
+      if (authRounds < MAX_AUTH_ROUNDS && this.o.authenticator.authorize(retry, response, authRounds + 1)) {
         return this.exchange(retry, expires, generation, authRounds + 1, intervalRounds);
       }
       return this.finish(expires, { kind: 'auth', status: response.status, reason: response.reason });
