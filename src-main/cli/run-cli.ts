@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ParleyError, ValidationError } from '../base/errors';
 import { EXIT, type CliIo } from './cli-io';
+import { devicesCommand } from './commands/devices';
 import { optionsCommand } from './commands/options';
 import { registerCommand } from './commands/register';
 import { GLOBAL_OPTION_SPEC, parseGlobalOptions } from './global-options';
@@ -14,6 +15,7 @@ Commands:
   register [--duration <s>]   register, stay registered (refreshing) for the duration or until
                               interrupted, then unregister; exit 0, or 2 with the reason
   options <uri>               send OPTIONS and print the answer
+  devices                     list audio devices (ids for --audio-in / --audio-out)
   version                     print Parley's version and runtime
   help                        show this help
 
@@ -30,7 +32,7 @@ Global options:
   -h, --help                  show this help
 
 Exit codes: 0 success, 1 usage error, 2 failure (one line on stderr says which).
-Calls (call, answer, shell) and devices arrive with the calls issue.
+Calls (call, answer, shell) arrive with the calls issue.
 `;
 
 function packageVersion(): string {
@@ -70,6 +72,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'options':
         if (rest.length > 1) throw new ValidationError(`options takes one URI, not: ${rest.join(' ')}`);
         return await optionsCommand(g, rest[0], io);
+      case 'devices':
+        if (rest.length > 0) throw new ValidationError(`devices takes no arguments: ${rest.join(' ')}`);
+        return devicesCommand(g, io);
       default:
         io.stderr(`parley: unknown command '${command}' (see 'parley --help')\n`);
         return EXIT.USAGE;
