@@ -21,3 +21,62 @@ export function headerKey(name: string): string {
   if (KEY_CACHE.size < KEY_CACHE_MAX) KEY_CACHE.set(name, key);
   return key;
 }
+
+// Header names common on the wire, in their usual spelling, for the parser's lookup without
+// slicing or hashing (compact forms are matched through COMPACT_FORM).
+const COMMON_NAMES = [
+  'Via', 'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Max-Forwards', 'Content-Length', 'Content-Type',
+  'Route', 'Record-Route', 'Allow', 'Supported', 'Require', 'User-Agent', 'Server', 'Expires',
+  'Event', 'Subscription-State', 'Accept', 'Authorization', 'WWW-Authenticate', 'Proxy-Authenticate',
+  'Proxy-Authorization', 'Session-Expires', 'Min-SE', 'Refer-To', 'Referred-By', 'Min-Expires',
+  'Allow-Events', 'Date', 'Timestamp', 'Subject', 'Organization', 'Reason', 'Retry-After', 'Warning',
+  'Unsupported', 'Privacy', 'P-Asserted-Identity', 'Path', 'RSeq', 'RAck', 'Content-Disposition',
+  'Accept-Encoding', 'Accept-Language', 'Content-Encoding', 'Proxy-Require', 'Replaces', 'Call-Info',
+];
+
+/** Spelling (as usually written) and key of each known name; lower-case spelling for matching. */
+export const KNOWN_NAMES: string[] = [];
+export const KNOWN_KEYS: string[] = [];
+const KNOWN_LOWER: string[] = [];
+// Candidates by shape, length * 128 + lower-cased first character (lengths below 32): the first
+// index in SHAPE_FIRST, the others chained through SHAPE_NEXT; -1 ends.
+const MAX_KNOWN_LENGTH = 31;
+const SHAPE_FIRST = new Int16Array((MAX_KNOWN_LENGTH + 1) * 128).fill(-1);
+const SHAPE_NEXT: number[] = [];
+
+function addKnown(name: string, key: string): void {
+  const i = KNOWN_NAMES.length;
+  KNOWN_NAMES.push(name);
+  KNOWN_KEYS.push(key);
+  KNOWN_LOWER.push(name.toLowerCase());
+  const shape = name.length * 128 + (name.charCodeAt(0) | 0x20);
+  SHAPE_NEXT.push(SHAPE_FIRST[shape]!);
+  SHAPE_FIRST[shape] = i;
+}
+for (const n of COMMON_NAMES) addKnown(n, n.toLowerCase());
+for (const [c, long] of Object.entries(COMPACT_FORM)) addKnown(c, long.toLowerCase());
+
+/**
+ * Looks up the header name s[start, end) among the known names, case-insensitively, without
+ * allocating. Returns `2 * index + 1` when it is spelled exactly as `KNOWN_NAMES[index]`,
+ * `2 * index` when it differs only in case, or -1 when unknown.
+ */
+export function knownHeader(s: string, start: number, end: number): number {
+  const len = end - start;
+  const c0 = s.charCodeAt(start);
+  if (len > MAX_KNOWN_LENGTH || c0 >= 128) return -1;
+  outer: for (let i = SHAPE_FIRST[len * 128 + (c0 | 0x20)]!; i >= 0; i = SHAPE_NEXT[i]!) {
+    const name = KNOWN_NAMES[i]!;
+    let exact = 1;
+    for (let k = 0; k < len; k++) {
+      const c = s.charCodeAt(start + k);
+      if (c === name.charCodeAt(k)) continue;
+      const l = KNOWN_LOWER[i]!.charCodeAt(k);
+      // Only letters fold: "A"-"Z" (0x41-0x5A) | 0x20 gives "a"-"z".
+      if (c !== l && !(l >= 97 && l <= 122 && c >= 65 && c <= 90 && (c | 0x20) === l)) continue outer;
+      exact = 0;
+    }
+    return 2 * i + exact;
+  }
+  return -1;
+}

@@ -5,22 +5,38 @@
  */
 import { SipParseError } from '../base/errors';
 import { CH_LT, CH_QUOTE, isTokenChar, isWs, quote, quotedEnd, skipWs, skipWsBack, unquote } from './lex';
-import { Params, parseParams } from './params';
-import { parseUri, type Uri } from './uri';
+import { Params, paramHit, parseParams, scanParams } from './params';
+import { AbsoluteUri, checkUri, parseUri, type Uri } from './uri';
+
+// Marks a NameAddr whose URI is still text (checked by `checkUri`, built on first read).
+const UNBUILT: Uri = new AbsoluteUri('x', 'unbuilt');
 
 export class NameAddr {
+  /** the display name as written on the wire (quoted-string or tokens), if any */
+  display: string | undefined;
+  /** whether the URI is printed in `<>`; forced when it needs them */
+  angle: boolean;
+  private _uri: Uri;
+  private _uriText = '';
+  private _params: Params | undefined;
+  // Parsed header parameters stay text (checked) until read; the tag is taken out at parse time.
+  private _src: string | undefined = undefined;
+  private _pStart = 0;
+  private _pEnd = 0;
+  private _tag: string | undefined = undefined;
+
   /**
    * @param uri the address
    * @param display the display name as written on the wire (quoted-string or tokens), if any
    * @param params header parameters (tag, expires, q, +sip.instance …)
    * @param angle whether the URI is printed in `<>`; forced when it needs them
    */
-  constructor(
-    public uri: Uri,
-    public display: string | undefined = undefined,
-    public params: Params = new Params(),
-    public angle = true,
-  ) {}
+  constructor(uri: Uri, display: string | undefined = undefined, params?: Params, angle = true) {
+    this._uri = uri;
+    this.display = display;
+    this._params = params;
+    this.angle = angle;
+  }
 
   /** Builds a name-addr from a plain display name (quoted when it is not a token list). */
   static create(uri: Uri, displayName?: string, params?: Params): NameAddr {
@@ -31,13 +47,35 @@ export class NameAddr {
     return new NameAddr(uri, display, params ?? new Params(), true);
   }
 
+  get uri(): Uri {
+    if (this._uri === UNBUILT) this._uri = parseUri(this._uriText);
+    return this._uri;
+  }
+  set uri(value: Uri) {
+    this._uri = value;
+  }
+
+  /** Header parameters (tag, expires, q, +sip.instance …). */
+  get params(): Params {
+    if (this._params === undefined) {
+      this._params = this._src === undefined ? new Params() : (parseParams(this._src, this._pStart, this._pEnd, true) ?? new Params());
+      this._src = undefined;
+    }
+    return this._params;
+  }
+  set params(value: Params) {
+    this._params = value;
+    this._src = undefined;
+  }
+
   /** The display name without quotes and escapes. */
   get displayName(): string | undefined {
     return this.display === undefined ? undefined : unquote(this.display);
   }
 
   get tag(): string | undefined {
-    return this.params.get('tag') ?? undefined;
+    if (this._params === undefined) return this._src === undefined ? undefined : this._tag;
+    return this._params.get('tag') ?? undefined;
   }
   set tag(value: string | undefined) {
     if (value === undefined) this.params.delete('tag');
@@ -45,7 +83,11 @@ export class NameAddr {
   }
 
   clone(): NameAddr {
-    return new NameAddr(this.uri.clone(), this.display, this.params.clone(), this.angle);
+    const c = new NameAddr(this._uri === UNBUILT ? UNBUILT : this._uri.clone(), this.display, undefined, this.angle);
+    c._uriText = this._uriText;
+    if (this._params === undefined && this._src !== undefined) c.setParamText(this._src, this._pStart, this._pEnd, this._tag);
+    else c._params = this.params.clone();
+    return c;
   }
 
   toString(): string {
@@ -55,10 +97,37 @@ export class NameAddr {
     s += this.params.toString();
     return s;
   }
+
+  /** @internal keeps the checked URI text unbuilt until `uri` is read. */
+  setUriText(text: string): void {
+    this._uri = UNBUILT;
+    this._uriText = text;
+  }
+
+  /** @internal keeps the checked parameters s[pStart, pEnd) as text until `params` is read. */
+  setParamText(s: string, pStart: number, pEnd: number, tag: string | undefined): void {
+    this._params = undefined;
+    this._src = s;
+    this._pStart = pStart;
+    this._pEnd = pEnd;
+    this._tag = tag;
+  }
 }
 
 /** Parses one name-addr or addr-spec from s[start, end). Throws SipParseError (offset in `s`). */
 export function parseNameAddr(s: string, start = 0, end = s.length): NameAddr {
+  return parseAddress(s, start, end, false);
+}
+
+/**
+ * @internal As `parseNameAddr` (same checks and faults), but the URI and the parameters stay
+ * text until read: From and To are parsed for every message and mostly only their tags are read.
+ */
+export function parseNameAddrLazily(s: string): NameAddr {
+  return parseAddress(s, 0, s.length, true);
+}
+
+function parseAddress(s: string, start: number, end: number, lazy: boolean): NameAddr {
   const i = skipWs(s, start, end);
   end = skipWsBack(s, end, i);
   if (i >= end) throw new SipParseError('empty address', start);
@@ -85,27 +154,21 @@ export function parseNameAddr(s: string, start = 0, end = s.length): NameAddr {
       display = s.slice(i, dEnd);
       lt = angle;
     } else {
-      return parseAddrSpec(s, i, end);
+      return parseAddrSpec(s, i, end, lazy);
     }
   } else {
     lt = i;
   }
   const gt = s.indexOf('>', lt + 1);
   if (gt < 0 || gt >= end) throw new SipParseError('missing ">"', lt);
-  const uriText = s.slice(lt + 1, gt);
-  let uri: Uri;
-  try {
-    uri = parseUri(uriText);
-  } catch (e) {
-    if (e instanceof SipParseError) throw new SipParseError(e.message, lt + 1 + e.offset);
-    throw e;
-  }
-  const params = parseParams(s, gt + 1, end, true);
-  if (params === null) throw new SipParseError('bad parameter', gt + 1);
-  return new NameAddr(uri, display, params, true);
+  const na = new NameAddr(UNBUILT, display, undefined, true);
+  setUri(na, s.slice(lt + 1, gt), lt + 1, lazy);
+  if (!scanParams(s, gt + 1, end, true, 'tag', null)) throw new SipParseError('bad parameter', gt + 1);
+  setParams(na, s, gt + 1, end);
+  return na;
 }
 
-function parseAddrSpec(s: string, i: number, end: number): NameAddr {
+function parseAddrSpec(s: string, i: number, end: number, lazy: boolean): NameAddr {
   let semi = s.indexOf(';', i);
   if (semi < 0 || semi > end) semi = end;
   const uriEnd = skipWsBack(s, semi, i);
@@ -116,14 +179,30 @@ function parseAddrSpec(s: string, i: number, end: number): NameAddr {
     // §20.10: a URI holding "," or "?" must be enclosed in "<" and ">".
     if (ch === 63 || ch === 44) throw new SipParseError('URI with "?" or "," must be enclosed in <>', i + k);
   }
-  let uri: Uri;
+  const na = new NameAddr(UNBUILT, undefined, undefined, false);
+  setUri(na, uriText, i, lazy);
+  if (!scanParams(s, semi, end, true, 'tag', null)) throw new SipParseError('bad parameter', semi);
+  setParams(na, s, semi, end);
+  return na;
+}
+
+/** Checks (lazy) or builds the URI; faults are placed at `at` in the enclosing string. */
+function setUri(na: NameAddr, text: string, at: number, lazy: boolean): void {
   try {
-    uri = parseUri(uriText);
+    if (lazy) {
+      checkUri(text);
+      na.setUriText(text);
+    } else {
+      na.uri = parseUri(text);
+    }
   } catch (e) {
-    if (e instanceof SipParseError) throw new SipParseError(e.message, i + e.offset);
+    if (e instanceof SipParseError) throw new SipParseError(e.message, at + e.offset);
     throw e;
   }
-  const params = parseParams(s, semi, end, true);
-  if (params === null) throw new SipParseError('bad parameter', semi);
-  return new NameAddr(uri, undefined, params, false);
+}
+
+/** Keeps the parameters scanned last (s[pStart, pEnd)) as text; no parameters need no text. */
+function setParams(na: NameAddr, s: string, pStart: number, pEnd: number): void {
+  const t = paramHit.start;
+  if (skipWs(s, pStart, pEnd) < pEnd) na.setParamText(s, pStart, pEnd, t >= 0 ? s.slice(t, paramHit.end) : undefined);
 }

@@ -1,4 +1,4 @@
-import { CH_QUOTE, CH_EQ, quotedEnd, skipWs, skipWsBack } from './lex';
+import { CH_QUOTE, quotedEnd, skipWs, skipWsBack } from './lex';
 
 /** One `;name[=value]` parameter; `value` is null for a flag (`;lr`) and kept as written. */
 export interface Param {
@@ -77,44 +77,88 @@ export class Params {
  */
 export function parseParams(s: string, start: number, end: number, lenientWs = true): Params | null {
   const list: Param[] = [];
+  return scanParams(s, start, end, lenientWs, '', list) ? new Params(list) : null;
+}
+
+/** `paramHit.start` when the wanted parameter is absent. */
+export const PARAM_ABSENT = -1;
+/** `paramHit.start` when the wanted parameter is a flag (no `=`). */
+export const PARAM_FLAG = -2;
+
+/**
+ * Where the last `scanParams` call found its wanted parameter: the value's range in the scanned
+ * string, or `start` PARAM_ABSENT / PARAM_FLAG. Read it right after the call.
+ */
+export const paramHit = { start: PARAM_ABSENT, end: PARAM_ABSENT };
+
+/**
+ * The grammar of `parseParams` without building it: checks s[start, end), pushes each
+ * parameter to `list` when one is given, and records in `paramHit` the first parameter whose
+ * name equals `want` (lower-case ASCII; '' for none) case-insensitively, as `Params.get` finds
+ * it. Returns false on a syntax fault.
+ */
+export function scanParams(s: string, start: number, end: number, lenientWs: boolean, want: string, list: Param[] | null): boolean {
+  paramHit.start = PARAM_ABSENT;
+  paramHit.end = PARAM_ABSENT;
+  const wantLen = want.length;
+  // The next "=" at or after i, found with indexOf and reused until passed, so a run of flags
+  // does not rescan the rest of the string for each one.
+  let nextEq = -1;
   let i = start;
   while (i < end) {
     if (lenientWs) i = skipWs(s, i, end);
     if (i >= end) break;
-    if (s.charCodeAt(i) !== 59) return null;
+    if (s.charCodeAt(i) !== 59) return false;
     i++;
-    let j = i;
+    let stop = s.indexOf(';', i);
+    if (stop < 0 || stop > end) stop = end;
+    if (nextEq < i) {
+      nextEq = s.indexOf('=', i);
+      if (nextEq < 0) nextEq = end;
+    }
     let eq = -1;
-    let stop = end;
-    for (; j < end; j++) {
-      const c = s.charCodeAt(j);
-      if (c === 59) {
-        stop = j;
-        break;
-      }
-      if (c === CH_EQ && eq < 0) {
-        eq = j;
-        const v = lenientWs ? skipWs(s, j + 1, end) : j + 1;
-        if (v < end && s.charCodeAt(v) === CH_QUOTE) {
-          const q = quotedEnd(s, v, end);
-          if (q < 0) return null;
-          j = q;
+    if (nextEq < stop) {
+      // The first "=" of this parameter; a quoted value may hold ";" (§25.1 quoted-string).
+      eq = nextEq;
+      const v = lenientWs ? skipWs(s, eq + 1, end) : eq + 1;
+      if (v < end && s.charCodeAt(v) === CH_QUOTE) {
+        const q = quotedEnd(s, v, end);
+        if (q < 0) return false;
+        if (q >= stop) {
+          stop = s.indexOf(';', q + 1);
+          if (stop < 0 || stop > end) stop = end;
         }
       }
     }
     const nameEnd = eq < 0 ? stop : eq;
     const nStart = lenientWs ? skipWs(s, i, nameEnd) : i;
     const nEnd = lenientWs ? skipWsBack(s, nameEnd, nStart) : nameEnd;
-    if (nEnd <= nStart) return null;
-    const name = s.slice(nStart, nEnd);
-    let value: string | null = null;
+    if (nEnd <= nStart) return false;
+    let vStart = -1;
+    let vEnd = -1;
     if (eq >= 0) {
-      const vStart = lenientWs ? skipWs(s, eq + 1, stop) : eq + 1;
-      const vEnd = lenientWs ? skipWsBack(s, stop, vStart) : stop;
-      value = s.slice(vStart, vEnd);
+      vStart = lenientWs ? skipWs(s, eq + 1, stop) : eq + 1;
+      vEnd = lenientWs ? skipWsBack(s, stop, vStart) : stop;
     }
-    list.push({ name, value });
+    if (list !== null) list.push({ name: s.slice(nStart, nEnd), value: eq >= 0 ? s.slice(vStart, vEnd) : null });
+    if (nEnd - nStart === wantLen && paramHit.start === PARAM_ABSENT && sameName(s, nStart, want)) {
+      paramHit.start = eq >= 0 ? vStart : PARAM_FLAG;
+      paramHit.end = vEnd;
+    }
     i = stop;
   }
-  return new Params(list);
+  return true;
+}
+
+/** s at `at` spells `lower` (lower-case ASCII) ignoring case, as `toLowerCase` compares. */
+function sameName(s: string, at: number, lower: string): boolean {
+  for (let k = 0; k < lower.length; k++) {
+    const c = s.charCodeAt(at + k);
+    const w = lower.charCodeAt(k);
+    if (c === w) continue;
+    if (c >= 65 && c <= 90 && (c | 0x20) === w) continue;
+    if (c === 0x212a && w === 107) continue; // KELVIN SIGN lower-cases to "k"
+    return false;
+  }
+  return true;
 }

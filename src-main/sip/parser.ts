@@ -8,10 +8,10 @@ import { SipParseError } from '../base/errors';
 import { MAX_HEADERS, MAX_MESSAGE_BYTES, STATUS } from './constants';
 import { parseCSeq } from './headers/cseq';
 import { parseVias, type Via } from './headers/via';
-import { headerKey } from './header-names';
+import { KNOWN_KEYS, KNOWN_NAMES, headerKey, knownHeader } from './header-names';
 import { isTokenChar, parseDigits, skipWs, skipWsBack } from './lex';
 import { SipRequest, SipResponse, type SipMessage } from './message';
-import { parseNameAddr } from './name-addr';
+import { parseNameAddrLazily } from './name-addr';
 import { SipMessageError } from './parse-error';
 import { parseUri } from './uri';
 
@@ -25,6 +25,11 @@ export interface ParseOptions {
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+
+const WHITESPACE = /\s/;
+
+/** How fault messages name the eagerly parsed headers. */
+const HEADER_LABEL: Record<string, string> = { via: 'Via', from: 'From', to: 'To', cseq: 'CSeq' };
 
 class Cursor {
   constructor(
@@ -66,7 +71,10 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
   let pos = eol + 2;
   const hlen = head.length;
   while (pos < hlen) {
-    eol = head.indexOf('\r\n', pos);
+    // The line ends at the first LF when a CR precedes it (one scan); otherwise look for CRLF
+    // and let the checks below name the stray LF. The head ends with CRLF, so both exist.
+    const lf = head.indexOf('\n', pos);
+    eol = lf > pos && head.charCodeAt(lf - 1) === 13 ? lf - 1 : head.indexOf('\r\n', pos);
     let lineEnd = eol;
     let folded = false;
     // §7.3.1: a line starting with SP or HT continues the previous header field.
@@ -76,15 +84,23 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
       folded = true;
       lineEnd = head.indexOf('\r\n', lineEnd + 2);
     }
-    const lf = head.indexOf('\n', pos);
     if (lf < lineEnd && !folded) cur.fail('bare LF inside a header line', lf);
     const colon = head.indexOf(':', pos);
     if (colon < 0 || colon > lineEnd) cur.fail(pos === eol ? 'unexpected empty line' : 'header line without a colon', pos);
     const nameEnd = skipWsBack(head, colon, pos);
     if (nameEnd === pos) cur.fail('empty header name', pos);
-    for (let k = pos; k < nameEnd; k++) if (!isTokenChar(head.charCodeAt(k))) cur.fail('illegal character in header name', k);
+    const known = knownHeader(head, pos, nameEnd);
+    if (known < 0) for (let k = pos; k < nameEnd; k++) if (!isTokenChar(head.charCodeAt(k))) cur.fail('illegal character in header name', k);
     if (names.length >= MAX_HEADERS) cur.fail(`more than ${MAX_HEADERS} headers`, pos);
-    const name = head.slice(pos, nameEnd);
+    let name: string;
+    let key: string;
+    if (known >= 0) {
+      key = KNOWN_KEYS[known >> 1]!;
+      name = (known & 1) === 1 ? KNOWN_NAMES[known >> 1]! : head.slice(pos, nameEnd);
+    } else {
+      name = head.slice(pos, nameEnd);
+      key = headerKey(name);
+    }
     let vStart = colon + 1;
     let value: string;
     if (folded) {
@@ -96,48 +112,54 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
       const cr = head.indexOf('\r', vStart);
       if (cr < lineEnd) cur.fail('bare CR inside a header line', cr);
     }
-    const key = headerKey(name);
     names.push(name);
     values.push(value);
     keys.push(key);
     offsets.push(vStart + start);
     // Eager parse of the transaction-relevant headers (§17.1.3, §17.2.3 matching, §18.3 framing).
-    switch (key) {
-      case 'via':
-        vias ??= [];
-        wrap(cur, vStart, 'Via', () => parseVias(value, 0, value.length, vias));
-        break;
-      case 'from':
-        if (msg._from !== undefined) cur.fail('more than one From header', pos);
-        msg._from = wrap(cur, vStart, 'From', () => parseNameAddr(value));
-        break;
-      case 'to':
-        if (msg._to !== undefined) cur.fail('more than one To header', pos);
-        msg._to = wrap(cur, vStart, 'To', () => parseNameAddr(value));
-        break;
-      case 'cseq':
-        if (msg._cseq !== undefined) cur.fail('more than one CSeq header', pos);
-        msg._cseq = wrap(cur, vStart, 'CSeq', () => parseCSeq(value));
-        break;
-      case 'call-id':
-        if (msg._callId !== undefined) cur.fail('more than one Call-ID header', pos);
-        if (value.length === 0 || /[\s]/.test(value)) cur.fail('bad Call-ID', vStart);
-        msg._callId = value;
-        break;
-      case 'content-length': {
-        if (msg._contentLength !== undefined) cur.fail('more than one Content-Length header', pos);
-        const n = parseDigits(value, 0, value.length, 10);
-        if (n < 0) cur.fail('bad Content-Length', vStart);
-        msg._contentLength = n;
-        break;
+    // From and To keep their URI and parameters unparsed (checked, built on first read).
+    try {
+      switch (key) {
+        case 'via':
+          vias ??= [];
+          parseVias(value, 0, value.length, vias);
+          break;
+        case 'from':
+          if (msg._from !== undefined) cur.fail('more than one From header', pos);
+          msg._from = parseNameAddrLazily(value);
+          break;
+        case 'to':
+          if (msg._to !== undefined) cur.fail('more than one To header', pos);
+          msg._to = parseNameAddrLazily(value);
+          break;
+        case 'cseq':
+          if (msg._cseq !== undefined) cur.fail('more than one CSeq header', pos);
+          msg._cseq = parseCSeq(value);
+          break;
+        case 'call-id':
+          if (msg._callId !== undefined) cur.fail('more than one Call-ID header', pos);
+          if (value.length === 0 || WHITESPACE.test(value)) cur.fail('bad Call-ID', vStart);
+          msg._callId = value;
+          break;
+        case 'content-length': {
+          if (msg._contentLength !== undefined) cur.fail('more than one Content-Length header', pos);
+          const n = parseDigits(value, 0, value.length, 10);
+          if (n < 0) cur.fail('bad Content-Length', vStart);
+          msg._contentLength = n;
+          break;
+        }
+        case 'max-forwards': {
+          if (msg._maxForwards !== undefined) cur.fail('more than one Max-Forwards header', pos);
+          const n = parseDigits(value, 0, value.length, 10);
+          if (n < 0 || n > 255) cur.fail('bad Max-Forwards', vStart);
+          msg._maxForwards = n;
+          break;
+        }
       }
-      case 'max-forwards': {
-        if (msg._maxForwards !== undefined) cur.fail('more than one Max-Forwards header', pos);
-        const n = parseDigits(value, 0, value.length, 10);
-        if (n < 0 || n > 255) cur.fail('bad Max-Forwards', vStart);
-        msg._maxForwards = n;
-        break;
-      }
+    } catch (e) {
+      // Faults of the header parsers carry offsets within the value; ours are already placed.
+      if (!(e instanceof SipParseError) || e instanceof SipMessageError) throw e;
+      cur.fail(e.message.startsWith('bad ') ? e.message : `bad ${HEADER_LABEL[key]} header: ${e.message}`, vStart + Math.max(0, e.offset));
     }
     pos = lineEnd + 2;
   }
@@ -167,16 +189,6 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
     if (cl > 0) msg.body = Buffer.from(buf.subarray(bodyStart, bodyStart + cl));
   }
   return msg;
-}
-
-function wrap<T>(cur: Cursor, vStart: number, label: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (e) {
-    if (!(e instanceof SipParseError)) throw e;
-    const msg = e.message.startsWith('bad ') ? e.message : `bad ${label} header: ${e.message}`;
-    return cur.fail(msg, vStart + Math.max(0, e.offset));
-  }
 }
 
 function parseStartLine(line: string, cur: Cursor): SipMessage & (SipRequest | SipResponse) {

@@ -4,7 +4,7 @@
  */
 import { SipParseError } from '../base/errors';
 import { escapesValid, parseDigits, unescapeUri } from './lex';
-import { Params, parseParams, type Param } from './params';
+import { Params, parseParams, scanParams, type Param } from './params';
 
 export type Uri = SipUri | TelUri | AbsoluteUri;
 
@@ -128,12 +128,10 @@ function fail(what: string, s: string, offset: number): never {
 export function parseUri(s: string): Uri {
   const colon = s.indexOf(':');
   if (colon <= 0 || !allIn(SCHEME_OK, s, 0, colon)) fail('missing scheme', s, 0);
-  const c0 = s.charCodeAt(0) | 0x20;
-  if (colon === 3 && c0 === 115 && (s.charCodeAt(1) | 0x20) === 105 && (s.charCodeAt(2) | 0x20) === 112) {
-    return parseSipUri(s, 'sip', 4);
-  }
+  const sip = sipSchemeLength(s, colon);
+  if (sip === 4) return parseSipUri(s, 'sip', 4);
+  if (sip === 5) return parseSipUri(s, 'sips', 5);
   const scheme = s.slice(0, colon).toLowerCase();
-  if (scheme === 'sips') return parseSipUri(s, 'sips', 5);
   if (scheme === 'tel') return parseTelUri(s, 4);
   if (colon + 1 >= s.length) fail('empty URI', s, colon);
   for (let i = colon + 1; i < s.length; i++) {
@@ -143,23 +141,52 @@ export function parseUri(s: string): Uri {
   return new AbsoluteUri(s.slice(0, colon), s.slice(colon + 1));
 }
 
-function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number): SipUri {
+/**
+ * Checks a URI exactly as `parseUri` does (same faults and offsets) without building it; sip and
+ * sips URIs are checked without allocating.
+ */
+export function checkUri(s: string): void {
+  const colon = s.indexOf(':');
+  if (colon <= 0 || !allIn(SCHEME_OK, s, 0, colon)) fail('missing scheme', s, 0);
+  const sip = sipSchemeLength(s, colon);
+  if (sip > 0) scanSipUri(s, sip);
+  else parseUri(s);
+}
+
+/** 4 for "sip:", 5 for "sips:" (any case), else 0. */
+function sipSchemeLength(s: string, colon: number): number {
+  if (colon !== 3 && colon !== 4) return 0;
+  if ((s.charCodeAt(0) | 0x20) !== 115 || (s.charCodeAt(1) | 0x20) !== 105 || (s.charCodeAt(2) | 0x20) !== 112) return 0;
+  if (colon === 3) return 4;
+  return (s.charCodeAt(3) | 0x20) === 115 ? 5 : 0;
+}
+
+// Where the last scanSipUri call found the parts (indices in its string; -1 when absent).
+let sAt = -1; // the "@" ending userinfo
+let sUserEnd = -1; // end of the user part (a ":" before the password, or sAt)
+let sHostStart = 0;
+let sHostEnd = 0;
+let sPort = -1;
+let sParamsEnd = -1; // the parameters run from sHostEnd (or the port's end) to here
+let sParamsStart = -1;
+let sHeadersStart = -1;
+
+/** The §19.1 grammar check of a sip/sips URI whose userinfo-or-host starts at `start`. */
+function scanSipUri(s: string, start: number): void {
   const end = s.length;
-  let user: string | undefined;
-  let password: string | undefined;
   let i = start;
-  const at = s.indexOf('@', start);
-  if (at >= 0) {
+  sAt = s.indexOf('@', start);
+  sUserEnd = -1;
+  if (sAt >= 0) {
     const pc = s.indexOf(':', start);
-    const userEnd = pc >= 0 && pc < at ? pc : at;
+    const userEnd = pc >= 0 && pc < sAt ? pc : sAt;
     if (userEnd === start) fail('empty user', s, start);
     if (!allIn(USER_OK, s, start, userEnd) || !escapesValid(s, start, userEnd)) fail('illegal character in user', s, start);
-    user = s.slice(start, userEnd);
-    if (userEnd < at) {
-      if (!allIn(PASS_OK, s, userEnd + 1, at) || !escapesValid(s, userEnd + 1, at)) fail('illegal character in password', s, userEnd + 1);
-      password = s.slice(userEnd + 1, at);
+    if (userEnd < sAt) {
+      if (!allIn(PASS_OK, s, userEnd + 1, sAt) || !escapesValid(s, userEnd + 1, sAt)) fail('illegal character in password', s, userEnd + 1);
     }
-    i = at + 1;
+    sUserEnd = userEnd;
+    i = sAt + 1;
   }
   // hostport
   let hostEnd: number;
@@ -173,42 +200,54 @@ function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number): SipUri {
     }
     hostEnd = close + 1;
   } else {
+    // The host runs to ":", ";", "?" or the end; any other character outside HOST_OK is a fault.
     hostEnd = i;
     while (hostEnd < end) {
       const c = s.charCodeAt(hostEnd);
-      if (c === 58 || c === 59 || c === 63) break;
-      hostEnd++;
+      if (c < 128 && HOST_OK[c] === 1) hostEnd++;
+      else if (c === 58 || c === 59 || c === 63) break;
+      else fail('bad host', s, i);
     }
-    if (hostEnd === i || !allIn(HOST_OK, s, i, hostEnd)) fail('bad host', s, i);
+    if (hostEnd === i) fail('bad host', s, i);
   }
-  const host = s.slice(i, hostEnd);
+  sHostStart = i;
+  sHostEnd = hostEnd;
   i = hostEnd;
-  let port: number | undefined;
+  sPort = -1;
   if (i < end && s.charCodeAt(i) === 58) {
     let pe = i + 1;
     while (pe < end && s.charCodeAt(pe) !== 59 && s.charCodeAt(pe) !== 63) pe++;
     const p = parseDigits(s, i + 1, pe, 5);
     if (p < 0 || p > 65535) fail('bad port', s, i + 1);
-    port = p;
+    sPort = p;
     i = pe;
   }
-  let params: Params | undefined;
-  let headers: Params | undefined;
+  sParamsStart = -1;
+  sParamsEnd = -1;
   if (i < end && s.charCodeAt(i) === 59) {
     let pe = s.indexOf('?', i);
     if (pe < 0) pe = end;
     if (!allIn(PARAM_OK, s, i, pe) || !escapesValid(s, i, pe)) fail('illegal character in parameters', s, i);
-    const parsed = parseParams(s, i, pe, false);
-    if (parsed === null) fail('bad parameter', s, i);
-    params = parsed;
+    if (!scanParams(s, i, pe, false, '', null)) fail('bad parameter', s, i);
+    sParamsStart = i;
+    sParamsEnd = pe;
     i = pe;
   }
+  sHeadersStart = -1;
   if (i < end) {
     if (s.charCodeAt(i) !== 63) fail('unexpected character', s, i);
     if (!allIn(HEADER_OK, s, i + 1, end) || !escapesValid(s, i + 1, end)) fail('illegal character in headers', s, i);
-    headers = parseUriHeaders(s, i + 1, end);
+    sHeadersStart = i + 1;
   }
-  return new SipUri(scheme, host, user, password, port, params, headers);
+}
+
+function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number): SipUri {
+  scanSipUri(s, start);
+  const user = sAt >= 0 ? s.slice(start, sUserEnd) : undefined;
+  const password = sAt >= 0 && sUserEnd < sAt ? s.slice(sUserEnd + 1, sAt) : undefined;
+  const params = sParamsStart >= 0 ? (parseParams(s, sParamsStart, sParamsEnd, false) ?? undefined) : undefined;
+  const headers = sHeadersStart >= 0 ? parseUriHeaders(s, sHeadersStart, s.length) : undefined;
+  return new SipUri(scheme, s.slice(sHostStart, sHostEnd), user, password, sPort < 0 ? undefined : sPort, params, headers);
 }
 
 function parseUriHeaders(s: string, start: number, end: number): Params {

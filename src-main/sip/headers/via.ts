@@ -4,21 +4,57 @@
  */
 import { SipParseError } from '../../base/errors';
 import { CH_COMMA, indexOfTopLevel, isTokenChar, parseDigits, skipWs, skipWsBack } from '../lex';
-import { Params, parseParams } from '../params';
+import { Params, paramHit, parseParams, scanParams } from '../params';
 
 export class Via {
-  constructor(
-    /** Transport as written, upper-cased: UDP, TCP, TLS, SCTP, WS, WSS … */
-    public transport: string,
-    public host: string,
-    public port: number | undefined = undefined,
-    public params: Params = new Params(),
-    /** protocol-name/protocol-version, "SIP/2.0". */
-    public protocol = 'SIP/2.0',
-  ) {}
+  /** Transport as written, upper-cased: UDP, TCP, TLS, SCTP, WS, WSS … */
+  transport: string;
+  host: string;
+  port: number | undefined;
+  /** protocol-name/protocol-version, "SIP/2.0". */
+  protocol: string;
+  private _params: Params | undefined;
+  // A parsed Via keeps its parameters as text (checked) until they are read; the branch is
+  // taken out at parse time because every transaction reads it (§17.1.3, §17.2.3).
+  private _src: string | undefined = undefined;
+  private _pStart = 0;
+  private _pEnd = 0;
+  private _branch: string | undefined = undefined;
+
+  constructor(transport: string, host: string, port: number | undefined = undefined, params?: Params, protocol = 'SIP/2.0') {
+    this.transport = transport;
+    this.host = host;
+    this.port = port;
+    this.protocol = protocol;
+    this._params = params;
+  }
+
+  /** @internal a Via whose parameters s[pStart, pEnd) were checked by `scanParams`. */
+  static fromText(transport: string, host: string, port: number | undefined, protocol: string, s: string, pStart: number, pEnd: number, branch: string | undefined): Via {
+    const v = new Via(transport, host, port, undefined, protocol);
+    v._src = s;
+    v._pStart = pStart;
+    v._pEnd = pEnd;
+    v._branch = branch;
+    return v;
+  }
+
+  /** Header parameters (branch, received, rport, maddr, ttl …). */
+  get params(): Params {
+    if (this._params === undefined) {
+      this._params = this._src === undefined ? new Params() : (parseParams(this._src, this._pStart, this._pEnd, true) ?? new Params());
+      this._src = undefined;
+    }
+    return this._params;
+  }
+  set params(value: Params) {
+    this._params = value;
+    this._src = undefined;
+  }
 
   get branch(): string | undefined {
-    return this.params.get('branch') ?? undefined;
+    if (this._params === undefined) return this._src === undefined ? undefined : this._branch;
+    return this._params.get('branch') ?? undefined;
   }
   set branch(value: string | undefined) {
     if (value === undefined) this.params.delete('branch');
@@ -48,12 +84,28 @@ export class Via {
   }
 
   clone(): Via {
+    if (this._params === undefined && this._src !== undefined) {
+      return Via.fromText(this.transport, this.host, this.port, this.protocol, this._src, this._pStart, this._pEnd, this._branch);
+    }
     return new Via(this.transport, this.host, this.port, this.params.clone(), this.protocol);
   }
 
   toString(): string {
     return `${this.protocol}/${this.transport} ${this.sentBy}${this.params.toString()}`;
   }
+}
+
+/** The transport upper-cased, without allocating for the usual UDP, TCP and TLS. */
+function transportName(s: string, start: number, end: number): string {
+  if (end - start === 3) {
+    const a = s.charCodeAt(start) | 0x20;
+    const b = s.charCodeAt(start + 1) | 0x20;
+    const c = s.charCodeAt(start + 2) | 0x20;
+    if (a === 117 && b === 100 && c === 112) return 'UDP';
+    if (a === 116 && b === 99 && c === 112) return 'TCP';
+    if (a === 116 && b === 108 && c === 115) return 'TLS';
+  }
+  return s.slice(start, end).toUpperCase();
 }
 
 function readToken(s: string, i: number, end: number, what: string): number {
@@ -76,17 +128,25 @@ export function parseVias(s: string, start = 0, end = s.length, out: Via[] = [])
     i = skipWs(s, i, end);
     if (i >= end) throw new SipParseError('bad Via: empty value', i);
     const pStart = i;
-    i = readToken(s, i, end, 'protocol name');
-    const pNameEnd = i;
-    i = expectSlash(s, i, end);
-    const vStart = i;
-    i = readToken(s, i, end, 'protocol version');
-    const vEnd = i;
-    i = expectSlash(s, i, end);
-    const tStart = i;
+    let tStart: number;
+    let pNameEnd = i + 3;
+    let vStart = i + 4;
+    let vEnd = i + 7;
+    if (i + 8 <= end && s.startsWith('SIP/2.0/', i)) {
+      tStart = skipWs(s, i + 8, end); // LWS may follow the SLASH (§25.1)
+      i = tStart;
+    } else {
+      i = readToken(s, i, end, 'protocol name');
+      pNameEnd = i;
+      i = expectSlash(s, i, end);
+      vStart = i;
+      i = readToken(s, i, end, 'protocol version');
+      vEnd = i;
+      i = expectSlash(s, i, end);
+      tStart = i;
+    }
     i = readToken(s, i, end, 'transport');
-    let transport = s.slice(tStart, i);
-    transport = transport.toUpperCase();
+    const transport = transportName(s, tStart, i);
     const protocol =
       i - pStart === 8 + transport.length && s.startsWith('SIP/2.0/', pStart)
         ? 'SIP/2.0'
@@ -120,19 +180,32 @@ export function parseVias(s: string, start = 0, end = s.length, out: Via[] = [])
       port = p;
       i = skipWs(s, i, end);
     }
-    let comma = indexOfTopLevel(s, CH_COMMA, i, end);
+    let comma = nextComma(s, i, end);
     if (comma === -2) throw new SipParseError('bad Via: unbalanced quotes', i);
     if (comma < 0) comma = end;
-    let params: Params | undefined;
+    let via: Via;
     if (i < comma) {
       if (s.charCodeAt(i) !== 59) throw new SipParseError('bad Via: unexpected character after sent-by', i);
       const pe = skipWsBack(s, comma, i);
-      const parsed = parseParams(s, i, pe, true);
-      if (parsed === null) throw new SipParseError('bad Via: bad parameter', i);
-      params = parsed;
+      if (!scanParams(s, i, pe, true, 'branch', null)) throw new SipParseError('bad Via: bad parameter', i);
+      const b = paramHit.start;
+      via = Via.fromText(transport, host, port, protocol, s, i, pe, b >= 0 ? s.slice(b, paramHit.end) : undefined);
+    } else {
+      via = new Via(transport, host, port, undefined, protocol);
     }
-    out.push(new Via(transport, host, port, params, protocol));
+    out.push(via);
     if (comma >= end) return out;
     i = comma + 1;
   }
+}
+
+/** `indexOfTopLevel(s, ",", i, end)`, with memchr-speed scans when no quote or "<" comes first. */
+function nextComma(s: string, i: number, end: number): number {
+  let comma = s.indexOf(',', i);
+  if (comma >= end) comma = -1;
+  const stop = comma < 0 ? end : comma;
+  const q = s.indexOf('"', i);
+  const lt = s.indexOf('<', i);
+  if ((q < 0 || q >= stop) && (lt < 0 || lt >= stop)) return comma;
+  return indexOfTopLevel(s, CH_COMMA, i, end);
 }
