@@ -11,15 +11,55 @@ export type Uri = SipUri | TelUri | AbsoluteUri;
 /** sip: / sips: URI. Fields keep their escaped, written form; `host` keeps IPv6 brackets. */
 export class SipUri {
   readonly kind = 'sip' as const;
+  scheme: 'sip' | 'sips';
+  host: string;
+  user: string | undefined;
+  password: string | undefined;
+  port: number | undefined;
+  private _params: Params | undefined;
+  private _headers: Params | undefined;
+  // A parsed URI keeps its (checked) parameters as written until they are read; printing the
+  // text is exact, since URI parameters have no optional whitespace (§19.1.1).
+  private _paramText = '';
+
   constructor(
-    public scheme: 'sip' | 'sips',
-    public host: string,
-    public user: string | undefined = undefined,
-    public password: string | undefined = undefined,
-    public port: number | undefined = undefined,
-    public params: Params = new Params(),
-    public headers: Params = new Params(),
-  ) {}
+    scheme: 'sip' | 'sips',
+    host: string,
+    user: string | undefined = undefined,
+    password: string | undefined = undefined,
+    port: number | undefined = undefined,
+    params?: Params,
+    headers?: Params,
+  ) {
+    this.scheme = scheme;
+    this.host = host;
+    this.user = user;
+    this.password = password;
+    this.port = port;
+    this._params = params;
+    this._headers = headers;
+  }
+
+  /** URI parameters (transport, lr, maddr, user …). */
+  get params(): Params {
+    if (this._params === undefined) {
+      this._params = this._paramText === '' ? new Params() : (parseParams(this._paramText, 0, this._paramText.length, false) ?? new Params());
+      this._paramText = '';
+    }
+    return this._params;
+  }
+  set params(value: Params) {
+    this._params = value;
+    this._paramText = '';
+  }
+
+  /** URI headers (`?name=value&…`). */
+  get headers(): Params {
+    return (this._headers ??= new Params());
+  }
+  set headers(value: Params) {
+    this._headers = value;
+  }
 
   get transport(): string | undefined {
     const t = this.params.get('transport');
@@ -41,7 +81,10 @@ export class SipUri {
   }
 
   clone(): SipUri {
-    return new SipUri(this.scheme, this.host, this.user, this.password, this.port, this.params.clone(), this.headers.clone());
+    const c = new SipUri(this.scheme, this.host, this.user, this.password, this.port, undefined, this._headers?.clone());
+    if (this._params === undefined) c._paramText = this._paramText;
+    else c._params = this._params.clone();
+    return c;
   }
 
   toString(): string {
@@ -53,9 +96,15 @@ export class SipUri {
     }
     s += this.host;
     if (this.port !== undefined) s += ':' + this.port;
-    s += this.params.toString();
-    if (this.headers.size > 0) s += '?' + this.headers.toString('&').slice(1);
+    s += this._params === undefined ? this._paramText : this._params.toString();
+    if (this._headers !== undefined && this._headers.size > 0) s += '?' + this._headers.toString('&').slice(1);
     return s;
+  }
+
+  /** @internal keeps parameters checked by the parser as text (`;a=b;c`) until read. */
+  setParamText(text: string): void {
+    this._params = undefined;
+    this._paramText = text;
   }
 }
 
@@ -141,6 +190,16 @@ export function parseUri(s: string): Uri {
   return new AbsoluteUri(s.slice(0, colon), s.slice(colon + 1));
 }
 
+// The usual shape of a sip/sips URI, as a fast path in front of the §19.1 scan: lower-case
+// scheme, user without password or escapes, host name or IPv4 address, port up to 65535,
+// parameters without escapes, no headers. It accepts only what scanSipUri accepts; anything
+// else (IPv6, "%", passwords, headers, upper-case scheme …) takes the scan, which names faults.
+const USER_FAST = "[A-Za-z0-9\\-_.!~*'()&=+$,;?/]+";
+const PORT_FAST = '(?:[0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
+const PNAME_FAST = "[A-Za-z0-9\\-_.!~*'()\\[\\]/:&+$]+";
+const PVALUE_FAST = "[A-Za-z0-9\\-_.!~*'()\\[\\]/:&+$=]*";
+const SIP_URI_FAST = new RegExp(`^sips?:(?:${USER_FAST}@)?[A-Za-z0-9\\-.]+(?::${PORT_FAST})?(?:;${PNAME_FAST}(?:=${PVALUE_FAST})?)*$`);
+
 /**
  * Checks a URI exactly as `parseUri` does (same faults and offsets) without building it; sip and
  * sips URIs are checked without allocating.
@@ -149,8 +208,8 @@ export function checkUri(s: string): void {
   const colon = s.indexOf(':');
   if (colon <= 0 || !allIn(SCHEME_OK, s, 0, colon)) fail('missing scheme', s, 0);
   const sip = sipSchemeLength(s, colon);
-  if (sip > 0) scanSipUri(s, sip);
-  else parseUri(s);
+  if (sip === 0) parseUri(s);
+  else if (!SIP_URI_FAST.test(s)) scanSipUri(s, sip);
 }
 
 /** 4 for "sip:", 5 for "sips:" (any case), else 0. */
@@ -241,13 +300,36 @@ function scanSipUri(s: string, start: number): void {
   }
 }
 
+/** Finds the parts of a URI that matched SIP_URI_FAST (sets what scanSipUri sets). */
+function splitFastSipUri(s: string, start: number): void {
+  const end = s.length;
+  sAt = s.indexOf('@', start); // the only "@" the fast shape allows
+  sUserEnd = sAt;
+  sHostStart = sAt >= 0 ? sAt + 1 : start;
+  let semi = s.indexOf(';', sHostStart);
+  if (semi < 0) semi = end;
+  const colon = s.indexOf(':', sHostStart);
+  sPort = -1;
+  if (colon >= 0 && colon < semi) {
+    sHostEnd = colon;
+    sPort = parseDigits(s, colon + 1, semi, 5);
+  } else {
+    sHostEnd = semi;
+  }
+  sParamsStart = semi < end ? semi : -1;
+  sParamsEnd = semi < end ? end : -1;
+  sHeadersStart = -1;
+}
+
 function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number): SipUri {
-  scanSipUri(s, start);
+  if (SIP_URI_FAST.test(s)) splitFastSipUri(s, start);
+  else scanSipUri(s, start);
   const user = sAt >= 0 ? s.slice(start, sUserEnd) : undefined;
   const password = sAt >= 0 && sUserEnd < sAt ? s.slice(sUserEnd + 1, sAt) : undefined;
-  const params = sParamsStart >= 0 ? (parseParams(s, sParamsStart, sParamsEnd, false) ?? undefined) : undefined;
   const headers = sHeadersStart >= 0 ? parseUriHeaders(s, sHeadersStart, s.length) : undefined;
-  return new SipUri(scheme, s.slice(sHostStart, sHostEnd), user, password, sPort < 0 ? undefined : sPort, params, headers);
+  const uri = new SipUri(scheme, s.slice(sHostStart, sHostEnd), user, password, sPort < 0 ? undefined : sPort, undefined, headers);
+  if (sParamsStart >= 0) uri.setParamText(s.slice(sParamsStart, sParamsEnd));
+  return uri;
 }
 
 function parseUriHeaders(s: string, start: number, end: number): Params {
