@@ -26,6 +26,8 @@ export interface Peer {
   /** The TU's reaction to a new request (default: none). */
   onRequest: ((request: SipRequest, tx: ServerTransaction) => void) | undefined;
   onCancel: ((cancel: SipRequest, invite: InviteServerTransaction) => void) | undefined;
+  /** The TU's reaction to an ACK for a 2xx (default: none; it is recorded in `acks`). */
+  onAck: ((ack: SipRequest, flow: Flow) => void) | undefined;
 }
 
 export interface LoopPeers {
@@ -57,6 +59,7 @@ export function createLoopPeers(options: { protocol?: 'udp' | 'tcp'; timers?: Ti
       strays: [],
       onRequest: undefined,
       onCancel: undefined,
+      onAck: undefined,
     };
     (p as { layer: TransactionLayer }).layer = new TransactionLayer(
       transport,
@@ -65,7 +68,10 @@ export function createLoopPeers(options: { protocol?: 'udp' | 'tcp'; timers?: Ti
           p.requests.push({ request, tx });
           p.onRequest?.(request, tx);
         },
-        onAck: (ack) => p.acks.push(ack),
+        onAck: (ack, flow) => {
+          p.acks.push(ack);
+          p.onAck?.(ack, flow);
+        },
         onCancel: (cancel, invite) => {
           p.cancels.push({ cancel, invite });
           p.onCancel?.(cancel, invite);
