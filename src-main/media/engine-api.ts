@@ -1,0 +1,92 @@
+/**
+ * The media engine's public surface, shared by the in-thread engine (`engine.ts`) and the
+ * worker-thread host (`worker/host.ts`), so the calls layer drives either the same way. Every
+ * method is asynchronous (a worker answers over a message port) and every value is plain data.
+ *
+ * Life of one call's media:
+ *   1. `openEndpoint()` before the offer/answer: binds the RTP port (even) and RTCP port (+1,
+ *      RFC 3550 §11) on the engine's address, for our SDP.
+ *   2. `startSession(id, negotiated)` when SDP negotiation agreed (`NegotiatedAudio` fits
+ *      `MediaSessionConfig`); devices open with the first session.
+ *   3. `updateSession(id, negotiated)` after each re-INVITE (hold, resume, new address, codec,
+ *      keys); `sendDtmf`, `setRecording` while it runs; reports arrive as `quality` events.
+ *   4. `closeEndpoint(id)` at BYE: RTCP BYE, sockets closed; devices close with the last session.
+ */
+import type { TypedEmitter } from '../base/typed-emitter';
+import type { TickerStats } from './engine-ticker';
+import type { MediaAddress, MediaSessionConfig } from './media-session-config';
+import type { MediaDtmfEvent, MediaQualityReport } from './media-session';
+
+export type MediaSessionId = string;
+
+export interface MediaEndpoint {
+  readonly id: MediaSessionId;
+  /** The address for our SDP c= line. */
+  readonly address: string;
+  /** RTP port for our m= line (even). */
+  readonly port: number;
+  /** RTCP port (port + 1) for a=rtcp when not muxed; undefined when not allocated. */
+  readonly rtcpPort: number | undefined;
+}
+
+export interface OpenEndpointOptions {
+  /** Also bind port + 1 for RTCP without rtcp-mux (default true: the peer may refuse mux). */
+  readonly rtcpPort?: boolean;
+}
+
+export interface StartSessionOptions {
+  /** Record both sides (local left, remote right) to this WAV path from the start. */
+  readonly recordPath?: string;
+}
+
+export interface MediaEngineStats {
+  readonly sessions: number;
+  readonly ticker: TickerStats;
+  /** Whether the engine runs on a worker thread. */
+  readonly isolated: boolean;
+}
+
+export type MediaEngineEvents = {
+  quality: [id: MediaSessionId, report: MediaQualityReport];
+  dtmf: [id: MediaSessionId, event: MediaDtmfEvent];
+  remoteLatched: [id: MediaSessionId, target: MediaAddress, kind: 'rtp' | 'rtcp'];
+  remoteBye: [id: MediaSessionId, reason: string | undefined];
+  /** A device failed or could not open (the call goes on with silence). */
+  deviceError: [message: string];
+  /** The worker died (host only); every pending request was rejected. */
+  closed: [reason: string];
+};
+
+export interface MediaEngineApi extends Pick<TypedEmitter<MediaEngineEvents>, 'on' | 'once' | 'off'> {
+  openEndpoint(options?: OpenEndpointOptions): Promise<MediaEndpoint>;
+  startSession(id: MediaSessionId, config: MediaSessionConfig, options?: StartSessionOptions): Promise<void>;
+  updateSession(id: MediaSessionId, config: MediaSessionConfig): Promise<void>;
+  sendDtmf(id: MediaSessionId, digit: string, durationMs?: number): Promise<void>;
+  /** Starts recording to `path`, or stops (and finalises the file) with null. */
+  setRecording(id: MediaSessionId, path: string | null): Promise<void>;
+  report(id: MediaSessionId): Promise<MediaQualityReport>;
+  /** Ends the session (RTCP BYE) and closes its sockets; idempotent for a known id. */
+  closeEndpoint(id: MediaSessionId): Promise<void>;
+  stats(): Promise<MediaEngineStats>;
+  /** Closes every endpoint and the devices. */
+  close(): Promise<void>;
+}
+
+/** The device side, as the engine sees it: `audio/device.ts`'s `AudioBackend` fits it as it is. */
+export interface EngineInputStream {
+  on(event: 'frame', fn: (frame: Int16Array) => void): () => void;
+  on(event: 'error', fn: (error: Error) => void): () => void;
+  close(): Promise<void>;
+}
+
+export interface EngineOutputStream {
+  writeFrame(frame: Int16Array): void;
+  on(event: 'error', fn: (error: Error) => void): () => void;
+  close(): Promise<void>;
+}
+
+export interface EngineAudioBackend {
+  readonly name: string;
+  openInput(id: string, options: { readonly sampleRate: number; readonly frameMs?: number }): EngineInputStream;
+  openOutput(id: string, options: { readonly sampleRate: number; readonly frameMs?: number }): EngineOutputStream;
+}
