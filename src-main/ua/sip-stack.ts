@@ -10,6 +10,7 @@ import { newTag } from '../base/random-ids';
 import { TypedEmitter } from '../base/typed-emitter';
 import { METHODS, NameAddr, parseUri, SipUri, type SipRequest, type SipResponse } from '../sip';
 import type { ServerTransaction } from '../transaction/transaction-layer';
+import type { InviteServerTransaction } from '../transaction/invite-server';
 import { TransactionLayer } from '../transaction/transaction-layer';
 import type { TimerBase } from '../transaction/timers';
 import type { DnsFunctions } from '../transport/resolver';
@@ -43,6 +44,8 @@ export interface SipStackEvents extends Record<string, unknown[]> {
   connectionClosed: [Flow, string];
   /** A malformed message arrived (it was answered with 400 where possible). */
   malformed: [string, Flow];
+  /** The caller cancelled an INVITE we had not answered; 200 and 487 are already sent (§9.2). */
+  inviteCancelled: [InviteServerTransaction];
 }
 
 /** Handles one method's new requests; returns false to let the UAS core reject it. */
@@ -52,6 +55,8 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements RequestSen
   readonly transactions: TransactionLayer;
   private readonly handlers = new Map<string, RequestHandler>();
   private readonly dialogMatchers: ((req: SipRequest) => boolean)[] = [];
+  /** Where ACKs for 2xx go (the dialog layer, §13.3.1.4); dropped without one (§17.2.3). */
+  ackHandler: ((ack: SipRequest, flow: Flow) => void) | undefined;
   private readonly log: Logger;
   private disposed = false;
 
@@ -68,8 +73,11 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements RequestSen
       transport,
       {
         onRequest: (req, tx) => this.onRequest(req, tx),
-        onAck: () => {},
-        onCancel: (_cancel, invite) => invite.respond(rejectionResponse(invite.request, { status: 487, headers: [] }, invite.toTag ?? newTag())),
+        onAck: (ack, flow) => this.ackHandler?.(ack, flow),
+        onCancel: (_cancel, invite) => {
+          invite.respond(rejectionResponse(invite.request, { status: 487, headers: [] }, invite.toTag ?? newTag()));
+          this.safeEmit('inviteCancelled', invite);
+        },
       },
       { clock, logger: o.logger ?? nullLogger, ...(o.timers ? { timers: o.timers } : {}) },
     );
@@ -153,6 +161,10 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements RequestSen
     if (!stream || flow?.connectionId === undefined) return false;
     stream.keepAlive.start(flow.connectionId, intervalMs);
     return true;
+  }
+
+  hasTransport(protocol: TransportProtocol): boolean {
+    return this.locals.has(protocol);
   }
 
   /** The local address for a protocol, as we advertise it in Contact. */

@@ -8,7 +8,13 @@ import { nullLogger, type Logger } from '../base/logger';
 import { newCallId, newTag } from '../base/random-ids';
 import { TypedEmitter } from '../base/typed-emitter';
 import type { RegistrationView } from '../shared/model/registration';
-import { createRequest, METHODS, NameAddr, parseUri, SipUri, STATUS } from '../sip';
+import { createRequest, METHODS, NameAddr, parseUri, SipUri, STATUS, type SipRequest } from '../sip';
+import { DialogLayer } from '../dialog/dialog-layer';
+import { MediaEngine } from '../media/engine';
+import type { MediaEngineApi } from '../media/engine-api';
+import type { CallView } from '../shared/model/call';
+import { CallManager } from './call/call-manager';
+import type { CallAccount, CallMediaPreferences } from './call/call-context';
 import type { Flow } from '../transport/transport';
 import { resolveAccount, type AccountConfig, type ResolvedAccount } from './account';
 import { DigestAuthenticator } from './digest-authenticator';
@@ -18,12 +24,21 @@ import { SipStack, type SipStackOptions } from './sip-stack';
 
 export interface UserAgentOptions extends SipStackOptions {
   readonly userAgent?: string;
+  /** The media engine (in-thread or on a worker); default: an in-thread engine with no devices. */
+  readonly media?: MediaEngineApi;
+  /** Codec order, SRTP policy and recording for calls. */
+  readonly callPreferences?: Partial<CallMediaPreferences>;
+  /** Answer incoming calls at once. */
+  readonly autoAnswer?: boolean;
 }
 
 export interface UserAgentEvents extends Record<string, unknown[]> {
   'registration.updated': [RegistrationView];
   'connection.closed': [{ protocol: string; host: string; port: number; reason: string }];
   'message.malformed': [{ fault: string; from: string }];
+  'call.updated': [CallView];
+  'call.incoming': [CallView];
+  'call.ended': [CallView];
 }
 
 /** The answer to an OPTIONS ping, as a value. */
@@ -48,21 +63,93 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
   private readonly accounts = new Map<string, AccountEntry>();
   private readonly log: Logger;
   private closed = false;
+  readonly calls: CallManager;
+  readonly dialogs: DialogLayer;
+  private preferences: CallMediaPreferences;
+  autoAnswer: boolean;
 
   private constructor(
     readonly stack: SipStack,
     private readonly clock: Clock,
+    readonly media: MediaEngineApi,
     private readonly o: UserAgentOptions,
   ) {
     super();
     this.log = (o.logger ?? nullLogger).child('ua');
+    this.autoAnswer = o.autoAnswer ?? false;
+    this.preferences = { codecs: ['PCMU', 'PCMA', 'G722', 'opus'], srtp: 'optional', ...o.callPreferences };
+    this.dialogs = new DialogLayer({
+      transactions: stack.transactions,
+      resolve: (uri, prefs) => stack.transport.resolve(uri, prefs),
+      logger: o.logger ?? nullLogger,
+    });
+    this.calls = new CallManager(
+      {
+        stack,
+        dialogs: this.dialogs,
+        media,
+        clock,
+        logger: (o.logger ?? nullLogger).child('ua'),
+        userAgent: o.userAgent ?? PARLEY_USER_AGENT,
+        preferences: () => this.preferences,
+      },
+      { accountFor: (req) => this.accountForIncoming(req), autoAnswer: () => this.autoAnswer },
+    );
+    for (const e of ['call.updated', 'call.incoming', 'call.ended'] as const) this.calls.on(e, (v) => this.safeEmit(e, v));
     stack.on('connectionClosed', (flow, reason) => this.onConnectionClosed(flow, reason));
     stack.on('malformed', (fault, flow) => this.safeEmit('message.malformed', { fault, from: `${flow.protocol}:${flow.host}:${flow.port}` }));
   }
 
   static async create(o: UserAgentOptions = {}): Promise<UserAgent> {
     const stack = await SipStack.open({ ...o, userAgent: o.userAgent ?? PARLEY_USER_AGENT });
-    return new UserAgent(stack, stack.clock, o);
+    const media =
+      o.media ??
+      new MediaEngine({
+        clock: stack.clock,
+        address: stack.localAddress(stack.hasTransport('udp') ? 'udp' : 'tcp').host,
+        logger: o.logger ?? nullLogger,
+      });
+    return new UserAgent(stack, stack.clock, media, o);
+  }
+
+  /** Changes codec order, SRTP policy or recording for the next calls. */
+  setCallPreferences(p: Partial<CallMediaPreferences>): void {
+    this.preferences = { ...this.preferences, ...p };
+  }
+
+  /**
+   * Places a call from `accountId` (through its proxy, with its credentials), or a direct call
+   * to the target's address when no account is given.
+   */
+  dial(target: string, accountId?: string): CallView {
+    return this.calls.dial(target, accountId !== undefined ? this.callAccount(this.entry(accountId)) : this.directAccount('udp'));
+  }
+
+  private callAccount(e: AccountEntry): CallAccount {
+    const a = e.account;
+    return {
+      id: a.config.id,
+      aor: a.aor,
+      ...(a.config.displayName !== undefined ? { displayName: a.config.displayName } : {}),
+      routes: a.routes,
+      protocol: a.protocol,
+      secure: a.secure,
+      authenticator: e.authenticator,
+    };
+  }
+
+  /** Calls without an account: From is parley@<our address>. */
+  private directAccount(protocol: 'udp' | 'tcp' | 'tls'): CallAccount {
+    const local = this.stack.localAddress(protocol);
+    return { id: null, aor: new SipUri('sip', local.host, 'parley', undefined, local.port), routes: [], protocol, secure: false };
+  }
+
+  /** The account whose AoR user matches the INVITE's Request-URI, else the first, else direct. */
+  private accountForIncoming(req: SipRequest): CallAccount {
+    const user = req.uri instanceof SipUri ? req.uri.user : undefined;
+    const entries = [...this.accounts.values()];
+    const match = entries.find((e) => e.account.aor.user === user) ?? entries[0];
+    return match ? this.callAccount(match) : this.directAccount(req.uri.scheme === 'sips' ? 'tls' : 'udp');
   }
 
   /** Adds an account (validated; throws ValidationError) without registering it. */
@@ -156,10 +243,12 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
   async shutdown(timeoutMs = 5000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.calls.hangupAll();
     await Promise.all([...this.accounts.values()].map((e) => e.registration.unregister(timeoutMs)));
     for (const e of this.accounts.values()) e.registration.dispose();
     this.accounts.clear();
     await this.stack.dispose();
+    await this.media.close().catch(() => {});
     this.removeAllListeners();
   }
 

@@ -1,0 +1,140 @@
+/**
+ * All calls of one user agent: places outgoing calls, receives incoming INVITEs (ringing, then
+ * the user's answer or rejection, or auto-answer), routes in-dialog requests and ACKs through
+ * the dialog layer, and puts a connected call on hold when the user answers a second one (call
+ * waiting).
+ */
+import { InvalidStateError, ValidationError } from '../../base/errors';
+import { TypedEmitter } from '../../base/typed-emitter';
+import type { CallView } from '../../shared/model/call';
+import { createResponse, METHODS, parseUri, SipUri, STATUS, type SipRequest } from '../../sip';
+import type { InviteServerTransaction } from '../../transaction/invite-server';
+import type { ServerTransaction } from '../../transaction/transaction-layer';
+import type { Call } from './call';
+import type { CallAccount, CallContext } from './call-context';
+import { isConnected } from './call-state';
+import { IncomingCall } from './incoming-call';
+import { OutgoingCall } from './outgoing-call';
+
+export interface CallManagerEvents extends Record<string, unknown[]> {
+  /** Any change of any call (state, media, hold). */
+  'call.updated': [CallView];
+  /** A new incoming call is ringing. */
+  'call.incoming': [CallView];
+  /** A call ended; its view carries `end`. */
+  'call.ended': [CallView];
+  'call.dtmf': [{ callId: string; digit: string }];
+}
+
+export interface CallManagerOptions {
+  /** The account an incoming INVITE arrived for (by Request-URI / To), or a direct-call account. */
+  readonly accountFor: (request: SipRequest) => CallAccount;
+  /** Answer incoming calls at once (a setting; the CLI's `answer` uses it). */
+  readonly autoAnswer?: () => boolean;
+}
+
+const IN_DIALOG_METHODS = [METHODS.BYE, METHODS.UPDATE, METHODS.INFO] as const;
+
+export class CallManager extends TypedEmitter<CallManagerEvents> {
+  private readonly calls = new Map<string, Call>();
+  private readonly byInvite = new Map<InviteServerTransaction, IncomingCall>();
+
+  constructor(
+    private readonly ctx: CallContext,
+    private readonly o: CallManagerOptions,
+  ) {
+    super();
+    const { stack, dialogs } = ctx;
+    stack.addDialogMatcher(dialogs.matches);
+    stack.ackHandler = (ack, flow) => void dialogs.receiveAck(ack, flow);
+    stack.handle(METHODS.INVITE, (req, tx) => {
+      if (req.toTag !== undefined) dialogs.receiveRequest(req, tx);
+      else void this.incoming(req, tx as InviteServerTransaction);
+    });
+    for (const m of IN_DIALOG_METHODS) {
+      stack.handle(m, (req, tx) => {
+        if (!dialogs.receiveRequest(req, tx)) notInDialog(req, tx);
+      });
+    }
+    stack.on('inviteCancelled', (tx) => void this.byInvite.get(tx)?.cancelled());
+  }
+
+  list(): CallView[] {
+    return [...this.calls.values()].map((c) => c.view());
+  }
+
+  get(id: string): Call {
+    const call = this.calls.get(id);
+    if (!call) throw new ValidationError(`no call ${id}`);
+    return call;
+  }
+
+  /** Places a call to `target` (a sip:/sips: URI) from `account`. */
+  dial(target: string, account: CallAccount): CallView {
+    let uri;
+    try {
+      uri = parseUri(target);
+    } catch (error) {
+      throw new ValidationError(`not a SIP URI: ${target} (${(error as Error).message})`);
+    }
+    if (!(uri instanceof SipUri)) throw new ValidationError(`calls need a sip: or sips: URI: ${target}`);
+    const call = new OutgoingCall(this.ctx, account, uri);
+    this.track(call);
+    void call.start();
+    return call.view();
+  }
+
+  /** Answers an incoming call; other connected calls are put on hold first (call waiting). */
+  async answer(id: string): Promise<void> {
+    const call = this.get(id);
+    if (!(call instanceof IncomingCall)) throw new InvalidStateError(`call ${id} is not an incoming call`);
+    for (const other of this.calls.values()) {
+      if (other !== call && other.currentState === 'established') await other.hold().catch(() => false);
+    }
+    await call.answer();
+  }
+
+  async reject(id: string, status: number = STATUS.BUSY_HERE): Promise<void> {
+    const call = this.get(id);
+    if (!(call instanceof IncomingCall)) throw new InvalidStateError(`call ${id} is not an incoming call`);
+    await call.reject(status);
+  }
+
+  hangup(id: string): Promise<void> {
+    return this.get(id).hangup();
+  }
+
+  /** Ends every call (shutdown). */
+  async hangupAll(): Promise<void> {
+    await Promise.all([...this.calls.values()].map((c) => c.hangup().catch(() => {})));
+  }
+
+  /** Whether any call is connected (for call-waiting decisions). */
+  hasConnectedCall(): boolean {
+    return [...this.calls.values()].some((c) => isConnected(c.currentState));
+  }
+
+  private async incoming(request: SipRequest, tx: InviteServerTransaction): Promise<void> {
+    const call = new IncomingCall(this.ctx, this.o.accountFor(request), request, tx);
+    this.byInvite.set(tx, call);
+    this.track(call);
+    if (!(await call.ring())) return;
+    this.safeEmit('call.incoming', call.view());
+    if (this.o.autoAnswer?.()) await this.answer(call.id).catch(() => {});
+  }
+
+  private track(call: Call): void {
+    this.calls.set(call.id, call);
+    call.on('updated', (v) => this.safeEmit('call.updated', v));
+    call.on('dtmf', (digit) => this.safeEmit('call.dtmf', { callId: call.id, digit }));
+    call.on('ended', (_end, view) => {
+      this.calls.delete(call.id);
+      for (const [tx, c] of this.byInvite) if (c === call) this.byInvite.delete(tx);
+      this.safeEmit('call.ended', view);
+    });
+  }
+}
+
+function notInDialog(req: SipRequest, tx: ServerTransaction): void {
+  tx.respond(createResponse(req, STATUS.CALL_TRANSACTION_DOES_NOT_EXIST));
+}

@@ -1,0 +1,110 @@
+/**
+ * Two Parley user agents, alice and bob, call each other directly over UDP on 127.0.0.1 with
+ * the real stack, dialogs, SDP negotiation and media engines (no devices: silence flows).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CallView } from '../../src-main/shared/model/call';
+import { UserAgent } from '../../src-main/ua/user-agent';
+
+let alice: UserAgent;
+let bob: UserAgent;
+let bobUri: string;
+
+async function until<T>(what: string, check: () => T | undefined, timeoutMs = 5000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function track(ua: UserAgent) {
+  const views: CallView[] = [];
+  const ended: CallView[] = [];
+  const incoming: CallView[] = [];
+  ua.on('call.updated', (v) => views.push(v));
+  ua.on('call.ended', (v) => ended.push(v));
+  ua.on('call.incoming', (v) => incoming.push(v));
+  return { views, ended, incoming, last: (id: string) => [...views].reverse().find((v) => v.id === id) };
+}
+
+beforeEach(async () => {
+  alice = await UserAgent.create({ listen: { host: '127.0.0.1', port: 0 }, transports: ['udp'], callPreferences: { srtp: 'mandatory', codecs: ['PCMU'] } });
+  bob = await UserAgent.create({ listen: { host: '127.0.0.1', port: 0 }, transports: ['udp'], callPreferences: { srtp: 'optional' } });
+  bobUri = `sip:bob@127.0.0.1:${bob.stack.localAddress('udp').port}`;
+});
+afterEach(async () => {
+  await alice.shutdown(500);
+  await bob.shutdown(500);
+});
+
+describe('alice calls bob directly (RFC 3261 §13)', () => {
+  it("bob's call rings, he answers, both are established with SRTP, and alice's hangup ends both", async () => {
+    const a = track(alice);
+    const b = track(bob);
+    const call = alice.dial(bobUri);
+    const ringing = await until('bob to ring', () => b.incoming[0]);
+    expect(ringing.direction).toBe('incoming');
+    await until('alice to hear ringing', () => (a.last(call.id)?.state === 'ringing' ? true : undefined));
+    await bob.calls.answer(ringing.id);
+    await until('alice established', () => (a.last(call.id)?.state === 'established' ? true : undefined));
+    await until('bob established', () => (b.last(ringing.id)?.state === 'established' ? true : undefined));
+    expect(a.last(call.id)).toMatchObject({ secure: true, codec: 'PCMU/8000' });
+    expect(b.last(ringing.id)).toMatchObject({ secure: true, codec: 'PCMU/8000' });
+
+    await alice.calls.hangup(call.id);
+    const aliceEnd = await until('alice ended', () => a.ended[0]);
+    const bobEnd = await until('bob ended', () => b.ended[0]);
+    expect(aliceEnd.end).toMatchObject({ cause: 'completed', by: 'local' });
+    expect(bobEnd.end).toMatchObject({ cause: 'completed', by: 'remote' });
+  });
+
+  it('alice holds and resumes; bob sees the remote hold come and go', async () => {
+    const a = track(alice);
+    const b = track(bob);
+    bob.autoAnswer = true;
+    const call = alice.dial(bobUri);
+    await until('alice established', () => (a.last(call.id)?.state === 'established' ? true : undefined));
+    const bobCall = await until('bob call', () => b.incoming[0]);
+    expect(await alice.calls.get(call.id).hold()).toBe(true);
+    expect(a.last(call.id)?.state).toBe('held');
+    await until('bob to see hold', () => (b.last(bobCall.id)?.remoteHold ? true : undefined));
+    expect(await alice.calls.get(call.id).resume()).toBe(true);
+    expect(a.last(call.id)?.state).toBe('established');
+    await until('bob to see resume', () => (b.last(bobCall.id)?.remoteHold === false ? true : undefined));
+    await bob.calls.hangup(bobCall.id);
+    expect((await until('alice ended', () => a.ended[0])).end).toMatchObject({ cause: 'completed', by: 'remote' });
+  });
+
+  it('bob rejects with 486 and alice ends with "busy"', async () => {
+    const a = track(alice);
+    const b = track(bob);
+    alice.dial(bobUri);
+    const ringing = await until('bob to ring', () => b.incoming[0]);
+    await bob.calls.reject(ringing.id, 486);
+    const end = await until('alice ended', () => a.ended[0]);
+    expect(end.end).toMatchObject({ cause: 'busy', by: 'remote', status: 486 });
+  });
+
+  it('alice cancels while it rings: bob sees "cancelled" and alice gets the 487', async () => {
+    const a = track(alice);
+    const b = track(bob);
+    const call = alice.dial(bobUri);
+    await until('bob to ring', () => b.incoming[0]);
+    await until('alice ringing', () => (a.last(call.id)?.state === 'ringing' ? true : undefined));
+    await alice.calls.hangup(call.id);
+    expect((await until('alice ended', () => a.ended[0])).end).toMatchObject({ cause: 'cancelled', by: 'local', status: 487 });
+    expect((await until('bob ended', () => b.ended[0])).end).toMatchObject({ cause: 'cancelled', by: 'remote' });
+  });
+
+  it('refuses a plain-RTP offer with 488 when SRTP is mandatory', async () => {
+    bob.setCallPreferences({ srtp: 'mandatory' });
+    alice.setCallPreferences({ srtp: 'off' });
+    const a = track(alice);
+    alice.dial(bobUri);
+    const end = await until('alice ended', () => a.ended[0]);
+    expect(end.end).toMatchObject({ cause: 'no-common-codec', status: 488 });
+  });
+});
