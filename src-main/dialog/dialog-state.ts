@@ -1,16 +1,13 @@
 /**
- * Dialog states (RFC 3261 §12, §13.2.2.4, §13.3.1.4, §15):
+ * Dialog states (RFC 3261 §12, §13.2.2.3, §13.2.2.4, §13.3.1.4, §15):
  *
- *      1xx with To tag (UAC) /           2xx (UAC) /
- *      101-199 sent (UAS)                2xx sent (UAS)
- *   ──────────────────────────► early ───────────────────► confirmed
- *                                 │                            │
- *        2xx received / sent ─────┼──────────────► confirmed   │ BYE sent or received,
- *        (no early state)         │                            │ 481/408 to an in-dialog
- *                                 │ non-2xx final, INVITE      │ request (§12.2.1.2)
- *                                 │ completed (§13.2.2.4)      │
- *                                 V                            V
- *                            terminated <──────────────────────┘
+ *   dialog-creating request (INVITE)
+ *     ├── 101-199 with To tag received (UAC) / sent (UAS) ──────────► early
+ *     └── 2xx received (UAC) / sent (UAS) ──────────────────────────► confirmed
+ *
+ *   early ──── 2xx with its To tag ───────────────────────────────► confirmed
+ *   early ──── 3xx-6xx, or the INVITE transaction completes ───────► terminated
+ *   confirmed ─ BYE sent (answered or failed) or received, terminate() ─► terminated
  *
  * A dialog starts in `early` or `confirmed` depending on the response that created it.
  */

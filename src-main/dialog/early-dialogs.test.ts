@@ -174,4 +174,21 @@ describe('InviteDialogs: the dialogs of one forked INVITE (RFC 3261 §13.2.2.4)'
     p.a.layer.dispose();
     expect(p.clock.pendingTimers()).toBe(0);
   });
+
+  it('recomputes an early dialog’s route set and target from the 2xx that confirms it', () => {
+    p = createDialogPeers();
+    const invite = inviteFromAlice(p.a, p.b);
+    const collector = p.a.layer.forInvite(invite, { localContact: p.a.contact });
+    const ringing = createResponse(invite, STATUS.RINGING, undefined, { toTag: 'b', headers: [['Contact', '<sip:bob@early.example>'], ['Record-Route', '<sip:p1.example;lr>']] });
+    const early = collector.receiveResponse(ringing);
+    expect(early.kind === 'provisional' && early.dialog?.routeSet.map(String)).toEqual(['<sip:p1.example;lr>']);
+    const ok = createResponse(invite, STATUS.OK, undefined, { toTag: 'b', headers: [['Contact', '<sip:bob@final.example>'], ['Record-Route', '<sip:p2.example;lr>, <sip:p1.example;lr>']] });
+    const out = collector.receiveResponse(ok);
+    expect(out.kind).toBe('confirmed');
+    const dialog = collector.confirmed!;
+    expect(dialog.routeSet.map(String)).toEqual(['<sip:p1.example;lr>', '<sip:p2.example;lr>']);
+    expect(dialog.remoteTarget.toString()).toBe('sip:bob@final.example');
+    p.a.layer.dispose();
+    expect(p.clock.pendingTimers()).toBe(0);
+  });
 });
