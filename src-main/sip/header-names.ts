@@ -65,18 +65,22 @@ export function knownHeader(s: string, start: number, end: number): number {
   const len = end - start;
   const c0 = s.charCodeAt(start);
   if (len > MAX_KNOWN_LENGTH || c0 >= 128) return -1;
-  outer: for (let i = SHAPE_FIRST[len * 128 + (c0 | 0x20)]!; i >= 0; i = SHAPE_NEXT[i]!) {
+  for (let i = SHAPE_FIRST[len * 128 + (c0 | 0x20)]!; i >= 0; i = SHAPE_NEXT[i]!) {
     const name = KNOWN_NAMES[i]!;
-    let exact = 1;
-    for (let k = 0; k < len; k++) {
-      const c = s.charCodeAt(start + k);
-      if (c === name.charCodeAt(k)) continue;
-      const l = KNOWN_LOWER[i]!.charCodeAt(k);
-      // Only letters fold: "A"-"Z" (0x41-0x5A) | 0x20 gives "a"-"z".
-      if (c !== l && !(l >= 97 && l <= 122 && c >= 65 && c <= 90 && (c | 0x20) === l)) continue outer;
-      exact = 0;
-    }
-    return 2 * i + exact;
+    let k = 0;
+    while (k < len && s.charCodeAt(start + k) === name.charCodeAt(k)) k++;
+    if (k === len) return 2 * i + 1;
+    if (sameIgnoringCase(s, start, k, len, KNOWN_LOWER[i]!)) return 2 * i;
   }
   return -1;
+}
+
+/** s[at + from, at + len) equals lower[from, len) when "A"-"Z" are folded to "a"-"z". */
+function sameIgnoringCase(s: string, at: number, from: number, len: number, lower: string): boolean {
+  for (let k = from; k < len; k++) {
+    const c = s.charCodeAt(at + k);
+    const l = lower.charCodeAt(k);
+    if (c !== l && !(l >= 97 && l <= 122 && c >= 65 && c <= 90 && (c | 0x20) === l)) return false;
+  }
+  return true;
 }

@@ -18,6 +18,9 @@ export const CH_GT = 62;
 export const CH_EQ = 61;
 export const CH_BACKSLASH = 92;
 
+/** A regular-expression source for a port number 0–65535 written with at most 5 digits. */
+export const PORT_PATTERN = '(?:[0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
+
 /** token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~") */
 export function isTokenChar(c: number): boolean {
   return c < 128 && TOKEN_TABLE[c] === 1;

@@ -3,7 +3,7 @@
  * printed back exactly as written. Comparison follows RFC 3261 §19.1.4.
  */
 import { SipParseError } from '../base/errors';
-import { escapesValid, parseDigits, unescapeUri } from './lex';
+import { PORT_PATTERN, escapesValid, parseDigits, unescapeUri } from './lex';
 import { Params, parseParams, scanParams, type Param } from './params';
 
 export type Uri = SipUri | TelUri | AbsoluteUri;
@@ -195,10 +195,9 @@ export function parseUri(s: string): Uri {
 // parameters without escapes, no headers. It accepts only what scanSipUri accepts; anything
 // else (IPv6, "%", passwords, headers, upper-case scheme …) takes the scan, which names faults.
 const USER_FAST = "[A-Za-z0-9\\-_.!~*'()&=+$,;?/]+";
-const PORT_FAST = '(?:[0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
 const PNAME_FAST = "[A-Za-z0-9\\-_.!~*'()\\[\\]/:&+$]+";
 const PVALUE_FAST = "[A-Za-z0-9\\-_.!~*'()\\[\\]/:&+$=]*";
-const SIP_URI_FAST = new RegExp(`^sips?:(?:${USER_FAST}@)?[A-Za-z0-9\\-.]+(?::${PORT_FAST})?(?:;${PNAME_FAST}(?:=${PVALUE_FAST})?)*$`);
+const SIP_URI_FAST = new RegExp(`^sips?:(?:${USER_FAST}@)?[A-Za-z0-9\\-.]+(?::${PORT_PATTERN})?(?:;${PNAME_FAST}(?:=${PVALUE_FAST})?)*$`);
 
 /**
  * Checks a URI exactly as `parseUri` does (same faults and offsets) without building it; sip and
