@@ -5,6 +5,8 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   /** Resolves when the user interrupts (SIGINT/SIGTERM); never in tests unless they say so. */
   interrupted?: Promise<void>;
+  /** Lines of standard input (for `shell`). */
+  lines?: () => AsyncIterable<string>;
 }
 
 /** Exit codes the CLI promises its users' scripts. */

@@ -3,7 +3,10 @@
  * stderr, and the event printer (`--json`: one JSON object per line on stdout, every event the
  * engine emits; otherwise short human lines).
  */
+import { systemClock } from '../base/clock';
 import { LogHub, stderrSink } from '../base/logger';
+import { cliAudio } from './cli-audio';
+import type { CallOptions } from './call-options';
 import { UserAgent, type UserAgentEvents } from '../ua/user-agent';
 import { localAddressToward } from '../ua/local-address';
 import type { GlobalOptions } from './global-options';
@@ -13,12 +16,18 @@ export interface CliSession {
   readonly ua: UserAgent;
   /** Prints an event: a JSON line with --json, else the human text (if any). */
   event(name: string, payload: Record<string, unknown>, human?: string): void;
+  /** Prints a line for people (nothing with --json). */
+  say(line: string): void;
   close(): Promise<void>;
 }
 
-const FORWARDED = ['registration.updated', 'connection.closed', 'message.malformed'] as const satisfies readonly (keyof UserAgentEvents)[];
+const FORWARDED = ['registration.updated', 'connection.closed', 'message.malformed', 'call.updated', 'call.incoming', 'call.ended'] as const satisfies readonly (keyof UserAgentEvents)[];
 
-export async function openSession(g: GlobalOptions, io: CliIo, hop?: string): Promise<CliSession> {
+export interface SessionExtras {
+  readonly call?: CallOptions;
+}
+
+export async function openSession(g: GlobalOptions, io: CliIo, hop?: string, extras: SessionExtras = {}): Promise<CliSession> {
   const hub = new LogHub(g.logLevel);
   hub.addSink(stderrSink((line) => io.stderr(line)));
   const wildcard = g.listen.host === '0.0.0.0' || g.listen.host === '::';
@@ -28,6 +37,7 @@ export async function openSession(g: GlobalOptions, io: CliIo, hop?: string): Pr
     logger: hub.logger('parley'),
     ...(advertisedHost ? { advertisedHost } : {}),
     ...(g.caFile !== undefined ? { tls: { caFile: g.caFile } } : {}),
+    ...(extras.call ? { devices: cliAudio(extras.call, systemClock).backend, callPreferences: { srtp: extras.call.srtp, codecs: extras.call.codecs } } : {}),
   });
   const event = (name: string, payload: Record<string, unknown>, human?: string): void => {
     if (g.json) io.stdout(JSON.stringify({ event: name, time: new Date().toISOString(), ...payload }) + '\n');
@@ -36,5 +46,8 @@ export async function openSession(g: GlobalOptions, io: CliIo, hop?: string): Pr
   for (const name of FORWARDED) {
     ua.on(name, (payload) => event(name, payload as Record<string, unknown>));
   }
-  return { ua, event, close: () => ua.shutdown() };
+  const say = (line: string): void => {
+    if (!g.json) io.stdout(line + '\n');
+  };
+  return { ua, event, say, close: () => ua.shutdown() };
 }

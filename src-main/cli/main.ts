@@ -2,6 +2,7 @@
  * The headless face of Parley: the same engine as the desktop app, driven from a shell.
  * `npm run cli -- <command> [options]` or the `parley` bin.
  */
+import { createInterface } from 'node:readline';
 import { runCli } from './run-cli';
 
 const interrupted = new Promise<void>((resolve) => {
@@ -9,10 +10,13 @@ const interrupted = new Promise<void>((resolve) => {
   process.once('SIGTERM', () => resolve());
 });
 
+// Standard input is read only by `shell`, so other commands leave it alone.
+const lines = () => createInterface({ input: process.stdin, terminal: false });
 const code = await runCli(process.argv.slice(2), {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
   env: process.env,
   interrupted,
+  lines,
 });
 process.exit(code);

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ParleyError, ValidationError } from '../base/errors';
 import { EXIT, type CliIo } from './cli-io';
+import { CALL_OPTION_SPEC } from './call-options';
+import { answerCommand, callCommand } from './commands/call';
 import { devicesCommand } from './commands/devices';
+import { shellCommand } from './commands/shell';
 import { optionsCommand } from './commands/options';
 import { registerCommand } from './commands/register';
 import { GLOBAL_OPTION_SPEC, parseGlobalOptions } from './global-options';
@@ -15,6 +18,11 @@ Commands:
   register [--duration <s>]   register, stay registered (refreshing) for the duration or until
                               interrupted, then unregister; exit 0, or 2 with the reason
   options <uri>               send OPTIONS and print the answer
+  call <uri>                  place a call; hang up after --duration or when the far end does
+  answer [--count <n>]        wait for n calls (default 1; registered when --account is given,
+                              else direct calls to --listen) and answer them
+  shell                       read commands from stdin (dial <uri>, answer, hangup [id],
+                              hold [id], resume [id], dtmf <digits>, quit); JSON events out
   devices                     list audio devices (ids for --audio-in / --audio-out)
   version                     print Parley's version and runtime
   help                        show this help
@@ -31,8 +39,17 @@ Global options:
   --log-level <level>         trace, debug, info, warn, error (default), silent
   -h, --help                  show this help
 
+Call options (call, answer, shell):
+  --srtp off|optional|mandatory   media encryption (default optional: offer SDES, accept plain)
+  --codecs PCMU,PCMA,G722,opus    codecs in order of preference
+  --play <wav>                microphone from a WAV file (looped); default: silence
+  --record <wav>              what the far end sends, to a WAV file
+  --audio-in <device>         PortAudio input by id or name (see devices)
+  --audio-out <device>        PortAudio output by id or name
+  --duration <s>              hang up after this long
+  --dtmf <digits>             send after the answer (RFC 4733)
+
 Exit codes: 0 success, 1 usage error, 2 failure (one line on stderr says which).
-Calls (call, answer, shell) arrive with the calls issue.
 `;
 
 function packageVersion(): string {
@@ -48,7 +65,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       args: [...argv],
       allowPositionals: true,
       strict: true,
-      options: { ...GLOBAL_OPTION_SPEC, duration: { type: 'string' } },
+      options: { ...GLOBAL_OPTION_SPEC, ...CALL_OPTION_SPEC, duration: { type: 'string' } },
     });
   } catch (error) {
     io.stderr(`parley: ${(error as Error).message}\n`);
@@ -61,7 +78,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   try {
     const g = parseGlobalOptions(parsed.values, io.env);
-    if (parsed.values.duration !== undefined && command !== 'register') throw new ValidationError(`--duration is an option of register, not of ${command}`);
+    const callOptionGiven = Object.keys(CALL_OPTION_SPEC).some((k) => parsed.values[k as keyof typeof CALL_OPTION_SPEC] !== undefined);
+    if (callOptionGiven && !['call', 'answer', 'shell'].includes(command)) throw new ValidationError(`call options (--srtp, --codecs, --play …) belong to call, answer and shell, not to ${command}`);
+    if (parsed.values.duration !== undefined && !['register', 'call', 'answer'].includes(command)) throw new ValidationError(`--duration is an option of register, call and answer, not of ${command}`);
     switch (command) {
       case 'version':
         io.stdout(`Parley ${packageVersion()} (node ${process.versions.node})\n`);
@@ -72,6 +91,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'options':
         if (rest.length > 1) throw new ValidationError(`options takes one URI, not: ${rest.join(' ')}`);
         return await optionsCommand(g, rest[0], io);
+      case 'call':
+        if (rest.length > 1) throw new ValidationError(`call takes one URI, not: ${rest.join(' ')}`);
+        return await callCommand(g, rest[0], parsed.values, io);
+      case 'answer':
+        if (rest.length > 0) throw new ValidationError(`answer takes no arguments: ${rest.join(' ')}`);
+        return await answerCommand(g, parsed.values, io);
+      case 'shell':
+        if (rest.length > 0) throw new ValidationError(`shell takes no arguments: ${rest.join(' ')}`);
+        return await shellCommand(g, parsed.values, io);
       case 'devices':
         if (rest.length > 0) throw new ValidationError(`devices takes no arguments: ${rest.join(' ')}`);
         return devicesCommand(g, io);

@@ -11,7 +11,7 @@ import type { RegistrationView } from '../shared/model/registration';
 import { createRequest, METHODS, NameAddr, parseUri, SipUri, STATUS, type SipRequest } from '../sip';
 import { DialogLayer } from '../dialog/dialog-layer';
 import { MediaEngine } from '../media/engine';
-import type { MediaEngineApi } from '../media/engine-api';
+import type { EngineAudioBackend, MediaEngineApi } from '../media/engine-api';
 import type { CallView } from '../shared/model/call';
 import { CallManager } from './call/call-manager';
 import type { CallAccount, CallMediaPreferences } from './call/call-context';
@@ -24,8 +24,10 @@ import { SipStack, type SipStackOptions } from './sip-stack';
 
 export interface UserAgentOptions extends SipStackOptions {
   readonly userAgent?: string;
-  /** The media engine (in-thread or on a worker); default: an in-thread engine with no devices. */
+  /** The media engine (in-thread or on a worker); default: an in-thread engine on `devices`. */
   readonly media?: MediaEngineApi;
+  /** Audio devices for the default media engine (none: silence in, nothing out). */
+  readonly devices?: EngineAudioBackend;
   /** Codec order, SRTP policy and recording for calls. */
   readonly callPreferences?: Partial<CallMediaPreferences>;
   /** Answer incoming calls at once. */
@@ -108,6 +110,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
         clock: stack.clock,
         address: stack.localAddress(stack.hasTransport('udp') ? 'udp' : 'tcp').host,
         logger: o.logger ?? nullLogger,
+        ...(o.devices ? { devices: o.devices } : {}),
       });
     return new UserAgent(stack, stack.clock, media, o);
   }

@@ -100,8 +100,8 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     await call.reject(status);
   }
 
-  hangup(id: string): Promise<void> {
-    return this.get(id).hangup();
+  async hangup(id: string): Promise<void> {
+    await this.get(id).hangup();
   }
 
   /** Ends every call (shutdown). */
