@@ -15,7 +15,10 @@ import { parseVias, type Via } from './headers/via';
 import { headerKey } from './header-names';
 import { parseDigits, splitTopLevel } from './lex';
 import { parseNameAddr, type NameAddr } from './name-addr';
-import { parseUri, type Uri } from './uri';
+import { AbsoluteUri, parseUri, type Uri } from './uri';
+
+// Stands in for a Request-URI that is still text (see SipRequest.withUriText).
+const UNBUILT_URI: Uri = new AbsoluteUri('x', 'unbuilt');
 
 export type { CSeq } from './headers/cseq';
 
@@ -398,14 +401,15 @@ export class SipRequest extends SipMessage {
   readonly kind = 'request' as const;
   /** SIP-Version of the request line; always "SIP/2.0" for parsed messages. */
   version = SIP_VERSION;
+  method: string;
+  // A parsed Request-URI is checked by the parser and built on first read.
+  private _uri: Uri | undefined;
+  private _uriText = '';
 
-  constructor(
-    public method: string,
-    public uri: Uri,
-    headers?: HeaderInit,
-    body?: Buffer | string,
-  ) {
+  constructor(method: string, uri: Uri, headers?: HeaderInit, body?: Buffer | string) {
     super(headers, body);
+    this.method = method;
+    this._uri = uri;
   }
 
   /** Builds a request; `uri` may be text. */
@@ -413,8 +417,23 @@ export class SipRequest extends SipMessage {
     return new SipRequest(method, typeof uri === 'string' ? parseUri(uri) : uri, headers, body);
   }
 
+  /** @internal a parsed request whose Request-URI text was checked by `checkUri`. */
+  static withUriText(method: string, uriText: string): SipRequest {
+    const r = new SipRequest(method, UNBUILT_URI);
+    r._uri = undefined;
+    r._uriText = uriText;
+    return r;
+  }
+
+  get uri(): Uri {
+    return (this._uri ??= parseUri(this._uriText));
+  }
+  set uri(value: Uri) {
+    this._uri = value;
+  }
+
   clone(): SipRequest {
-    const r = new SipRequest(this.method, this.uri.clone());
+    const r = this._uri === undefined ? SipRequest.withUriText(this.method, this._uriText) : new SipRequest(this.method, this._uri.clone());
     return this.copyInto(r);
   }
 

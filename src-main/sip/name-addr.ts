@@ -5,8 +5,8 @@
  */
 import { SipParseError } from '../base/errors';
 import { CH_LT, CH_QUOTE, isTokenChar, isWs, quote, quotedEnd, skipWs, skipWsBack, unquote } from './lex';
-import { Params, paramHit, parseParams, scanParams } from './params';
-import { AbsoluteUri, checkUri, parseUri, type Uri } from './uri';
+import { Params, findCleanParam, paramHit, parseParams, scanParams } from './params';
+import { AbsoluteUri, SIP_URI_FAST_SOURCE, checkUri, parseUri, type Uri } from './uri';
 
 // Marks a NameAddr whose URI is still text (checked by `checkUri`, built on first read).
 const UNBUILT: Uri = new AbsoluteUri('x', 'unbuilt');
@@ -124,7 +124,41 @@ export function parseNameAddr(s: string, start = 0, end = s.length): NameAddr {
  * text until read: From and To are parsed for every message and mostly only their tags are read.
  */
 export function parseNameAddrLazily(s: string): NameAddr {
-  return parseAddress(s, 0, s.length, true);
+  return NAME_ADDR_FAST.test(s) ? fastNameAddr(s) : parseAddress(s, 0, s.length, true);
+}
+
+// The usual From/To shape, as a fast path in front of parseAddress: an optional display name
+// (quoted without escapes, or tokens with single spaces), a URI in <> of the fast sip shape,
+// token parameters with token values. It accepts only what parseAddress accepts, with the same
+// result; anything else takes parseAddress, which also names the faults.
+const TOKEN_CHARS = "[A-Za-z0-9\\-.!%*_+`'~]+";
+const NAME_ADDR_FAST = new RegExp(
+  `^(?:"[^"\\\\\\r\\n]*" ?|${TOKEN_CHARS}(?: ${TOKEN_CHARS})* ?)?<${SIP_URI_FAST_SOURCE}>(?:;${TOKEN_CHARS}(?:=${TOKEN_CHARS})?)*$`,
+);
+
+/** Builds a lazy NameAddr from a value that matched NAME_ADDR_FAST. */
+function fastNameAddr(s: string): NameAddr {
+  let display: string | undefined;
+  let lt = 0;
+  const c = s.charCodeAt(0);
+  if (c === CH_QUOTE) {
+    const q = s.indexOf('"', 1);
+    display = s.slice(0, q + 1);
+    lt = s.indexOf('<', q + 1);
+  } else if (c !== CH_LT) {
+    lt = s.indexOf('<');
+    display = s.slice(0, skipWsBack(s, lt, 0));
+  }
+  const gt = s.indexOf('>', lt + 1);
+  const na = new NameAddr(UNBUILT, display, undefined, true);
+  na.setUriText(s.slice(lt + 1, gt));
+  const end = s.length;
+  if (gt + 1 < end) {
+    findCleanParam(s, gt + 1, end, 'tag');
+    const t = paramHit.start;
+    na.setParamText(s, gt + 1, end, t >= 0 ? s.slice(t, paramHit.end) : undefined);
+  }
+  return na;
 }
 
 function parseAddress(s: string, start: number, end: number, lazy: boolean): NameAddr {

@@ -150,6 +150,37 @@ export function scanParams(s: string, start: number, end: number, lenientWs: boo
   return true;
 }
 
+/**
+ * `scanParams` for parameters already known to be well formed and free of white space and
+ * quotes (a fast-path pattern matched them): records in `paramHit` where the first parameter
+ * named `want` has its value, without checking anything. s[start] is the first ";".
+ */
+export function findCleanParam(s: string, start: number, end: number, want: string): void {
+  paramHit.start = PARAM_ABSENT;
+  paramHit.end = PARAM_ABSENT;
+  let nextEq = -1;
+  let i = start;
+  while (i < end) {
+    let stop = s.indexOf(';', i + 1);
+    if (stop < 0 || stop > end) stop = end;
+    if (nextEq <= i) {
+      nextEq = s.indexOf('=', i + 1);
+      if (nextEq < 0) nextEq = end;
+    }
+    const nameEnd = nextEq < stop ? nextEq : stop;
+    if (nameEnd - i - 1 === want.length && sameName(s, i + 1, want)) {
+      if (nextEq < stop) {
+        paramHit.start = nextEq + 1;
+        paramHit.end = stop;
+      } else {
+        paramHit.start = PARAM_FLAG;
+      }
+      return;
+    }
+    i = stop;
+  }
+}
+
 /** s at `at` spells `lower` (lower-case ASCII) ignoring case, as `toLowerCase` compares. */
 function sameName(s: string, at: number, lower: string): boolean {
   for (let k = 0; k < lower.length; k++) {

@@ -13,7 +13,7 @@ import { isTokenChar, parseDigits, skipWs, skipWsBack } from './lex';
 import { SipRequest, SipResponse, type SipMessage } from './message';
 import { parseNameAddrLazily } from './name-addr';
 import { SipMessageError } from './parse-error';
-import { parseUri } from './uri';
+import { checkUri, parseUri, type Uri } from './uri';
 
 export interface ParseOptions {
   /**
@@ -201,21 +201,26 @@ function parseStartLine(line: string, cur: Cursor): SipMessage & (SipRequest | S
   const sp2 = line.indexOf(' ', sp1 + 1);
   if (sp2 < 0) cur.fail('bad Request-Line: missing SIP version', line.length);
   if (sp2 === sp1 + 1) cur.fail('bad Request-Line: more than one SP before the Request-URI', sp1);
-  const version = line.slice(sp2 + 1);
-  if (version.indexOf(' ') >= 0 || version.indexOf('\t') >= 0) cur.fail('bad Request-Line: whitespace in the Request-URI or after the version', sp2);
-  checkVersion(version, sp2 + 1, cur);
+  // The usual "SIP/2.0" at the end needs no copy; anything else gets the full checks.
+  if (line.length !== sp2 + 8 || !line.startsWith('SIP/2.0', sp2 + 1)) {
+    const version = line.slice(sp2 + 1);
+    if (version.indexOf(' ') >= 0 || version.indexOf('\t') >= 0) cur.fail('bad Request-Line: whitespace in the Request-URI or after the version', sp2);
+    checkVersion(version, sp2 + 1, cur);
+  }
   const uriText = line.slice(sp1 + 1, sp2);
   if (uriText.indexOf('\t') >= 0) cur.fail('bad Request-URI: whitespace', sp1 + 1);
-  let uri;
+  // The URI is checked now and built when first read; one that may hold headers is built now
+  // to look at them (§19.1.1 table: headers are not allowed in a Request-URI).
+  let uri: Uri | undefined;
   try {
-    uri = parseUri(uriText);
+    if (uriText.indexOf('?') >= 0) uri = parseUri(uriText);
+    else checkUri(uriText);
   } catch (e) {
     if (!(e instanceof SipParseError)) throw e;
     cur.fail(e.message.replace(/^bad URI/, 'bad Request-URI'), sp1 + 1 + e.offset);
   }
-  // §19.1.1 table: headers are not allowed in a Request-URI.
-  if (uri.kind === 'sip' && uri.headers.size > 0) cur.fail('bad Request-URI: headers not allowed', sp1 + 1);
-  return new SipRequest(line.slice(0, sp1), uri);
+  if (uri !== undefined && uri.kind === 'sip' && uri.headers.size > 0) cur.fail('bad Request-URI: headers not allowed', sp1 + 1);
+  return uri !== undefined ? new SipRequest(line.slice(0, sp1), uri) : SipRequest.withUriText(line.slice(0, sp1), uriText);
 }
 
 function parseStatusLine(line: string, sp1: number, cur: Cursor): SipResponse {

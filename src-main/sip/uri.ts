@@ -197,7 +197,9 @@ export function parseUri(s: string): Uri {
 const USER_FAST = "[A-Za-z0-9\\-_.!~*'()&=+$,;?/]+";
 const PNAME_FAST = "[A-Za-z0-9\\-_.!~*'()\\[\\]/:&+$]+";
 const PVALUE_FAST = "[A-Za-z0-9\\-_.!~*'()\\[\\]/:&+$=]*";
-const SIP_URI_FAST = new RegExp(`^sips?:(?:${USER_FAST}@)?[A-Za-z0-9\\-.]+(?::${PORT_PATTERN})?(?:;${PNAME_FAST}(?:=${PVALUE_FAST})?)*$`);
+/** The fast sip-URI shape without anchors, for patterns that embed it. */
+export const SIP_URI_FAST_SOURCE = `sips?:(?:${USER_FAST}@)?[A-Za-z0-9\\-.]+(?::${PORT_PATTERN})?(?:;${PNAME_FAST}(?:=${PVALUE_FAST})?)*`;
+const SIP_URI_FAST = new RegExp(`^${SIP_URI_FAST_SOURCE}$`);
 
 /**
  * Checks a URI exactly as `parseUri` does (same faults and offsets) without building it; sip and

@@ -4,7 +4,7 @@
  */
 import { SipParseError } from '../../base/errors';
 import { CH_COMMA, PORT_PATTERN, indexOfTopLevel, isTokenChar, parseDigits, skipWs, skipWsBack } from '../lex';
-import { Params, paramHit, parseParams, scanParams } from '../params';
+import { Params, findCleanParam, paramHit, parseParams, scanParams } from '../params';
 
 export class Via {
   /** Transport as written, upper-cased: UDP, TCP, TLS, SCTP, WS, WSS … */
@@ -226,7 +226,7 @@ function fastVia(s: string): Via {
     host = s.slice(12, semi);
   }
   if (semi === end) return new Via(transport, host, port, undefined, 'SIP/2.0');
-  scanParams(s, semi, end, true, 'branch', null);
+  findCleanParam(s, semi, end, 'branch');
   const b = paramHit.start;
   return Via.fromText(transport, host, port, 'SIP/2.0', s, semi, end, b >= 0 ? s.slice(b, paramHit.end) : undefined);
 }
