@@ -1,0 +1,204 @@
+/**
+ * What a call costs the media engine, in real time: two `MediaEngine`s in this process call
+ * each other over real UDP on 127.0.0.1 with SRTP (AES_CM_128_HMAC_SHA1_80), each sending a
+ * looping speech-like WAV from a clock-paced WAV microphone. Process CPU time
+ * (`process.cpuUsage`, user + system) over the measured seconds, divided by wall time, is the
+ * share of one core; divided by the number of call ends (two per call here) it is what one
+ * call costs Parley, which runs one end. Also: a 10-leg conference mixer's cost per 20 ms tick.
+ *
+ * Goals (issue 4): one PCMU+SRTP call < 1 % of a core, ten < 10 %.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { systemClock } from '../src-main/base/clock';
+import { WavAudioBackend } from '../src-main/audio/wav-device';
+import { MediaEngine } from '../src-main/media/engine';
+import type { MediaCodecConfig, MediaSessionConfig } from '../src-main/media/media-session-config';
+import { MediaSession } from '../src-main/media/media-session';
+import { ConferenceMixer } from '../src-main/media/mixer/conference-mixer';
+import { FrameQueuePort } from '../src-main/media/mixer/frame-queue-port';
+import { MemoryNetwork } from '../src-main/media/rtp/memory-datagram';
+import { generateKeyMaterial } from '../src-main/media/srtp/sdes-keys';
+import { encodeWav } from '../src-main/media/wav';
+import { FakeClock } from '../test/support/fake-clock';
+import { fmt, measureRate, table } from './measure';
+
+export const title = 'Media engine: CPU per call (real time, SRTP over UDP) and mixer cost per tick';
+
+const PCMU: MediaCodecConfig = { name: 'PCMU', payloadType: 0, clockRate: 8000, channels: 1 };
+const OPUS: MediaCodecConfig = { name: 'opus', payloadType: 111, clockRate: 48000, channels: 2 };
+const SECONDS = Number(process.env.MEDIA_BENCH_SECONDS ?? 5);
+
+function speechWav(path: string, rate: number): string {
+  const n = rate * 4;
+  const pcm = new Int16Array(n);
+  let seed = 1;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296) * 2 - 1;
+  let y1 = 0;
+  let y2 = 0;
+  for (let i = 0; i < n; i++) {
+    const env = Math.max(0, Math.sin((2 * Math.PI * 3.7 * i) / rate));
+    const y = rnd() + 1.9 * Math.cos((2 * Math.PI * 700) / rate) * 0.95 * y1 - 0.9025 * y2;
+    y2 = y1;
+    y1 = y;
+    pcm[i] = Math.max(-32768, Math.min(32767, Math.round(y * env * 600)));
+  }
+  writeFileSync(path, encodeWav(pcm, rate));
+  return path;
+}
+
+const key = () => {
+  const m = generateKeyMaterial('AES_CM_128_HMAC_SHA1_80');
+  return Buffer.concat([m.key, m.salt]).toString('base64');
+};
+
+function config(codec: MediaCodecConfig, port: number, localKey: string, remoteKey: string): MediaSessionConfig {
+  return {
+    remote: { address: '127.0.0.1', port },
+    rtcp: { mux: true },
+    send: codec,
+    receive: [codec],
+    telephoneEvent: { sendPayloadType: 101, receivePayloadType: 101, clockRate: codec.clockRate },
+    ptime: 20,
+    direction: { sending: true, receiving: true },
+    srtp: { suite: 'AES_CM_128_HMAC_SHA1_80', localKey, remoteKey },
+  };
+}
+
+/** Runs `calls` calls between two engines for SECONDS; returns % of one core per call end. */
+interface Cost {
+  readonly total: number;
+  readonly user: number;
+  readonly system: number;
+  readonly perEnd: number;
+  readonly missed: number;
+}
+
+/** CPU of this process while `body` runs for `ms` of wall time, as % of one core. */
+async function cpuOver(ms: number): Promise<{ total: number; user: number; system: number }> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, ms));
+  const cpu = process.cpuUsage(cpu0);
+  const wall = performance.now() - t0;
+  const pct = (us: number) => ((us / 1000) / wall) * 100;
+  return { total: pct(cpu.user + cpu.system), user: pct(cpu.user), system: pct(cpu.system) };
+}
+
+async function callCost(codec: MediaCodecConfig, calls: number, sampleRate: number, wav: string): Promise<Cost> {
+  const make = () =>
+    new MediaEngine({ clock: systemClock, sampleRate, portMin: 50000, portMax: 59998, statsIntervalMs: 1000, devices: new WavAudioBackend({ clock: systemClock, inputPath: wav, loop: true }) });
+  const a = make();
+  const b = make();
+  for (let i = 0; i < calls; i++) {
+    const ea = await a.openEndpoint({ rtcpPort: false });
+    const eb = await b.openEndpoint({ rtcpPort: false });
+    const [ka, kb] = [key(), key()];
+    await a.startSession(ea.id, config(codec, eb.port, ka, kb));
+    await b.startSession(eb.id, config(codec, ea.port, kb, ka));
+  }
+  await new Promise((r) => setTimeout(r, 1000)); // warm-up: JIT, jitter buffers settle
+  const missed0 = a.tickerStats().missed + b.tickerStats().missed;
+  const cpu = await cpuOver(SECONDS * 1000);
+  const missed = a.tickerStats().missed + b.tickerStats().missed - missed0;
+  await a.close();
+  await b.close();
+  return { ...cpu, perEnd: cpu.total / (2 * calls), missed };
+}
+
+/**
+ * The media work alone, without event-loop wake-ups: two sessions on an in-memory network in
+ * virtual time, driven in a tight loop. Returns % of one core per call end.
+ */
+function mediaWorkOnly(codec: MediaCodecConfig, sampleRate: number): number {
+  const clock = new FakeClock();
+  const net = new MemoryNetwork({ clock });
+  const sa = net.open(1000);
+  const sb = net.open(2000);
+  const [ka, kb] = [key(), key()];
+  const a = new MediaSession({ clock, socket: sa, config: config(codec, 2000, ka, kb), sampleRate, statsIntervalMs: 1000 });
+  const b = new MediaSession({ clock, socket: sb, config: config(codec, 1000, kb, ka), sampleRate, statsIntervalMs: 1000 });
+  const mic = new Int16Array(sampleRate / 50);
+  const out = new Int16Array(sampleRate / 50);
+  let phase = 0;
+  const r = measureRate(() => {
+    for (let i = 0; i < mic.length; i++) mic[i] = Math.round(6000 * Math.sin((phase += 0.31)) * Math.sin(phase / 900));
+    a.writeFrame(mic);
+    b.writeFrame(mic);
+    clock.advance(20);
+    a.readFrame(out);
+    b.readFrame(out);
+    return 1;
+  }, 1500);
+  a.dispose();
+  b.dispose();
+  sa.close();
+  sb.close();
+  // Each iteration is 20 ms of media for two ends.
+  return ((1e6 / r.perSecond / 2) / 20_000) * 100;
+}
+
+function mixerTick(legs: number, legRate: number): { usPerTick: number; pct: number } {
+  const mixer = new ConferenceMixer({ sampleRate: 48000 });
+  const frame = new Int16Array(legRate / 50);
+  for (let i = 0; i < frame.length; i++) frame[i] = Math.round(8000 * Math.sin(i / 5));
+  const ports: FrameQueuePort[] = [];
+  for (let i = 0; i < legs; i++) {
+    const p = new FrameQueuePort(legRate);
+    ports.push(p);
+    mixer.add(`leg${i}`, p);
+  }
+  const local = new FrameQueuePort(48000);
+  mixer.add('local', local);
+  const localFrame = new Int16Array(960).fill(1000);
+  const r = measureRate(() => {
+    for (const p of ports) p.push(frame);
+    local.push(localFrame);
+    mixer.tick();
+    return 1;
+  }, 1500);
+  const us = 1e6 / r.perSecond;
+  return { usPerTick: us, pct: (us / 20_000) * 100 };
+}
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-media-bench-'));
+  try {
+    const wav8 = speechWav(join(dir, 'speech8k.wav'), 8000);
+    const rows: string[][] = [];
+    const f = (n: number) => `${n.toFixed(2)} %`;
+    const idle = await cpuOver(2000);
+    const timer = setInterval(() => {}, 20);
+    const tick = await cpuOver(2000);
+    clearInterval(timer);
+    rows.push(['(idle process)', '0', '—', f(idle.total), f(idle.user), f(idle.system), '—', '—', '—', '—']);
+    rows.push(['(one bare 20 ms timer)', '0', '—', f(tick.total), f(tick.user), f(tick.system), '—', '—', '—', '—']);
+    const add = async (label: string, codec: MediaCodecConfig, calls: number, rate: number, goal: string) => {
+      const c = await callCost(codec, calls, rate, wav8);
+      const work = mediaWorkOnly(codec, rate);
+      rows.push([label, String(calls), `${rate / 1000} kHz`, f(c.total), f(c.user), f(c.system), f(c.perEnd * calls), f(work * calls), goal, String(c.missed)]);
+    };
+    await add('PCMU+SRTP', PCMU, 1, 8000, '< 1 %');
+    await add('PCMU+SRTP', PCMU, 1, 16000, '< 1 %');
+    await add('PCMU+SRTP', PCMU, 1, 48000, '< 1 %');
+    await add('Opus+SRTP', OPUS, 1, 48000, '—');
+    await add('PCMU+SRTP ×10', PCMU, 10, 8000, '< 10 %');
+    await add('PCMU+SRTP ×10', PCMU, 10, 16000, '< 10 %');
+    await add('PCMU+SRTP ×10', PCMU, 10, 48000, '< 10 %');
+    console.log(`${SECONDS} s of real-time media per row, both ends in this process (2 ends per call). ` +
+      `"one end" = process CPU / 2: what Parley pays for its side of the calls, wake-ups included. ` +
+      `"media work" = the same path in a tight loop without wake-ups (codec, resampling, SRTP, jitter buffer, RTP). ` +
+      `Device rate = the engine's mixer and WAV device rate (48 kHz adds resampling to and from the codec rate).`);
+    console.log(table(['media', 'calls', 'device rate', 'process CPU', 'user', 'system', 'one end', 'media work, one end', 'goal (one end)', 'missed ticks'], rows));
+    const m48 = mixerTick(10, 48000);
+    const m8 = mixerTick(10, 8000);
+    console.log('\nConferenceMixer, 10 legs + local user, mixing at 48 kHz:');
+    console.log(table(['legs at', 'µs per 20 ms tick', '% of one core'], [
+      ['48 kHz', fmt(m48.usPerTick), `${m48.pct.toFixed(2)} %`],
+      ['8 kHz (resampled both ways)', fmt(m8.usPerTick), `${m8.pct.toFixed(2)} %`],
+    ]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
