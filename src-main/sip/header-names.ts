@@ -44,8 +44,18 @@ const MAX_KNOWN_LENGTH = 31;
 const SHAPE_FIRST = new Int16Array((MAX_KNOWN_LENGTH + 1) * 128).fill(-1);
 const SHAPE_NEXT: number[] = [];
 
+// The spellings again as bytes (all ASCII), exact and lower-case, at KNOWN_OFFSET[i].
+const KNOWN_OFFSET: number[] = [];
+let knownBytes: number[] = [];
+let knownLowerBytes: number[] = [];
+
 function addKnown(name: string, key: string): void {
   const i = KNOWN_NAMES.length;
+  KNOWN_OFFSET.push(knownBytes.length);
+  for (let k = 0; k < name.length; k++) {
+    knownBytes.push(name.charCodeAt(k));
+    knownLowerBytes.push(name.toLowerCase().charCodeAt(k));
+  }
   KNOWN_NAMES.push(name);
   KNOWN_KEYS.push(key);
   KNOWN_LOWER.push(name.toLowerCase());
@@ -55,6 +65,10 @@ function addKnown(name: string, key: string): void {
 }
 for (const n of COMMON_NAMES) addKnown(n, n.toLowerCase());
 for (const [c, long] of Object.entries(COMPACT_FORM)) addKnown(c, long.toLowerCase());
+const KNOWN_BYTES = Uint8Array.from(knownBytes);
+const KNOWN_LOWER_BYTES = Uint8Array.from(knownLowerBytes);
+knownBytes = [];
+knownLowerBytes = [];
 
 /**
  * Looks up the header name s[start, end) among the known names, case-insensitively, without
@@ -83,4 +97,27 @@ function sameIgnoringCase(s: string, at: number, from: number, len: number, lowe
     if (c !== l && !(l >= 97 && l <= 122 && c >= 65 && c <= 90 && (c | 0x20) === l)) return false;
   }
   return true;
+}
+
+/**
+ * `knownHeader` on the bytes b[start, end) of an ASCII-aligned head (the parser's input when its
+ * header section decodes one character per byte); byte loads are cheaper than charCodeAt.
+ */
+export function knownHeaderBytes(b: Uint8Array, start: number, end: number): number {
+  const len = end - start;
+  const c0 = b[start]!;
+  if (len > MAX_KNOWN_LENGTH || c0 >= 128) return -1;
+  for (let i = SHAPE_FIRST[len * 128 + (c0 | 0x20)]!; i >= 0; i = SHAPE_NEXT[i]!) {
+    const off = KNOWN_OFFSET[i]!;
+    let k = 0;
+    while (k < len && b[start + k] === KNOWN_BYTES[off + k]) k++;
+    if (k === len) return 2 * i + 1;
+    for (; k < len; k++) {
+      const c = b[start + k]!;
+      const l = KNOWN_LOWER_BYTES[off + k]!;
+      if (c !== l && !(l >= 97 && l <= 122 && c >= 65 && c <= 90 && (c | 0x20) === l)) break;
+    }
+    if (k === len) return 2 * i;
+  }
+  return -1;
 }

@@ -8,7 +8,7 @@ import { SipParseError } from '../base/errors';
 import { MAX_HEADERS, MAX_MESSAGE_BYTES, STATUS } from './constants';
 import { parseCSeq } from './headers/cseq';
 import { parseVias, type Via } from './headers/via';
-import { KNOWN_KEYS, KNOWN_NAMES, headerKey, knownHeader } from './header-names';
+import { KNOWN_KEYS, KNOWN_NAMES, headerKey, knownHeader, knownHeaderBytes } from './header-names';
 import { isTokenChar, parseDigits, skipWs, skipWsBack } from './lex';
 import { SipRequest, SipResponse, type SipMessage } from './message';
 import { parseNameAddrLazily } from './name-addr';
@@ -59,6 +59,9 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
   if (headEnd < 0) throw new SipMessageError('missing empty line after the header fields', len);
   const head = buf.toString('utf8', start, headEnd + 2);
   const cur: Cursor = new Cursor(head, start);
+  // One character per byte (ASCII, or lone bad bytes each decoded to U+FFFD): character i of
+  // the head is byte start + i, so names can be matched on the bytes.
+  const aligned = head.length === headEnd + 2 - start;
 
   let eol = head.indexOf('\r\n');
   const msg = parseStartLine(head.slice(0, eol), cur);
@@ -89,7 +92,7 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
     if (colon < 0 || colon > lineEnd) cur.fail(pos === eol ? 'unexpected empty line' : 'header line without a colon', pos);
     const nameEnd = skipWsBack(head, colon, pos);
     if (nameEnd === pos) cur.fail('empty header name', pos);
-    const known = knownHeader(head, pos, nameEnd);
+    const known = aligned ? knownHeaderBytes(buf, start + pos, start + nameEnd) : knownHeader(head, pos, nameEnd);
     if (known < 0) for (let k = pos; k < nameEnd; k++) if (!isTokenChar(head.charCodeAt(k))) cur.fail('illegal character in header name', k);
     if (names.length >= MAX_HEADERS) cur.fail(`more than ${MAX_HEADERS} headers`, pos);
     let name: string;
