@@ -21,7 +21,7 @@ export interface CliSession {
   close(): Promise<void>;
 }
 
-const FORWARDED = ['registration.updated', 'connection.closed', 'message.malformed', 'call.updated', 'call.incoming', 'call.ended'] as const satisfies readonly (keyof UserAgentEvents)[];
+const FORWARDED = ['registration.updated', 'connection.closed', 'message.malformed', 'call.updated', 'call.incoming', 'call.ended', 'call.quality', 'call.dtmf'] as const satisfies readonly (keyof UserAgentEvents)[];
 
 export interface SessionExtras {
   readonly call?: CallOptions;

@@ -13,7 +13,7 @@ import { DialogLayer } from '../dialog/dialog-layer';
 import { MediaEngine } from '../media/engine';
 import type { EngineAudioBackend, MediaEngineApi } from '../media/engine-api';
 import type { CallView } from '../shared/model/call';
-import { CallManager } from './call/call-manager';
+import { CallManager, type CallQualityView } from './call/call-manager';
 import type { CallAccount, CallMediaPreferences } from './call/call-context';
 import type { Flow } from '../transport/transport';
 import { resolveAccount, type AccountConfig, type ResolvedAccount } from './account';
@@ -41,6 +41,8 @@ export interface UserAgentEvents extends Record<string, unknown[]> {
   'call.updated': [CallView];
   'call.incoming': [CallView];
   'call.ended': [CallView];
+  'call.quality': [CallQualityView];
+  'call.dtmf': [{ callId: string; digit: string; durationMs: number }];
 }
 
 /** The answer to an OPTIONS ping, as a value. */
@@ -98,6 +100,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
       { accountFor: (req) => this.accountForIncoming(req), autoAnswer: () => this.autoAnswer },
     );
     for (const e of ['call.updated', 'call.incoming', 'call.ended'] as const) this.calls.on(e, (v) => this.safeEmit(e, v));
+    this.calls.on('call.quality', (q) => this.safeEmit('call.quality', q));
+    this.calls.on('call.dtmf', (d) => this.safeEmit('call.dtmf', d));
     stack.on('connectionClosed', (flow, reason) => this.onConnectionClosed(flow, reason));
     stack.on('malformed', (fault, flow) => this.safeEmit('message.malformed', { fault, from: `${flow.protocol}:${flow.host}:${flow.port}` }));
   }

@@ -57,6 +57,8 @@ export interface PutFlags {
 
 const SEQ_JUMP = 100;
 const LATE_RUN_RESYNC = 8;
+/** Excess delay, in frames, that is cut at once instead of a frame at a time (200 ms). */
+const FLUSH_EXCESS = 10;
 const SHRINK_INTERVAL = 10;
 const MIN_WINDOW = 8;
 const MAX_UNDERFLOW_CONCEAL = 3; // 60 ms: PLC has faded out by then (G.711 App. I)
@@ -147,7 +149,7 @@ export class JitterBuffer {
     this.data = new Uint8Array(this.capacity * this.maxPayload);
     this.views = new Array<Uint8Array | undefined>(this.capacity).fill(undefined);
     this.frameResult = { kind: 'frame', payload: this.data.subarray(0, 0), seq: 0, timestamp: 0, marker: false };
-    this.window = new OffsetWindow(options.windowPackets ?? 500);
+    this.window = new OffsetWindow(options.windowPackets ?? 150);
     this.jitter = new InterarrivalJitter(options.clockRate);
   }
 
@@ -344,6 +346,25 @@ export class JitterBuffer {
     const excess = want - offset;
     if (excess >= 1 && !here && this.inSilenceGap(slot)) {
       this.playSlot++;
+      return 'none';
+    }
+    if (excess >= FLUSH_EXCESS && here) {
+      // A backlog far beyond what the network needs (a sender bursting out queued audio at the
+      // start of a call or after a stall) is cut in one step, down to the wanted delay: one
+      // discontinuity instead of a 20 ms jump every few hundred ms for seconds, which warps
+      // speech in time (WebRTC's NetEq flushes an overfull buffer likewise).
+      for (let k = 0; k < excess; k++) {
+        const i = this.index(this.playSlot);
+        if (this.slotAbs[i] === this.playSlot) {
+          this.lastPlayedSeq = this.slotSeq[i]!;
+          this.slotAbs[i] = NaN;
+          this.counters.dropped++;
+          this.counters.discarded++;
+        }
+        this.playSlot++;
+      }
+      this.lastShrink = this.gets;
+      this.excessSince = this.gets;
       return 'none';
     }
     if (excess < 1) this.excessSince = this.gets;

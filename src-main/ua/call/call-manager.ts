@@ -10,6 +10,7 @@ import type { CallView } from '../../shared/model/call';
 import { createResponse, METHODS, parseUri, SipUri, STATUS, type SipRequest } from '../../sip';
 import type { InviteServerTransaction } from '../../transaction/invite-server';
 import type { ServerTransaction } from '../../transaction/transaction-layer';
+import type { MediaQualityReport } from '../../media/media-session';
 import type { Call } from './call';
 import type { CallAccount, CallContext } from './call-context';
 import { isConnected } from './call-state';
@@ -23,7 +24,25 @@ export interface CallManagerEvents extends Record<string, unknown[]> {
   'call.incoming': [CallView];
   /** A call ended; its view carries `end`. */
   'call.ended': [CallView];
-  'call.dtmf': [{ callId: string; digit: string }];
+  'call.dtmf': [{ callId: string; digit: string; durationMs: number }];
+  /** Once a second per call with media: jitter, loss, RTT, buffer delay, concealment, MOS. */
+  'call.quality': [CallQualityView];
+}
+
+export interface CallQualityView {
+  readonly callId: string;
+  readonly codec: string;
+  readonly jitterMs: number;
+  readonly lossPercent: number;
+  readonly rttMs: number | null;
+  readonly bufferDelayMs: number;
+  readonly concealedFrames: number;
+  readonly packetsReceived: number;
+  readonly packetsSent: number;
+  /** Frames the jitter buffer dropped to keep its delay down, and packets that came too late. */
+  readonly dropped: number;
+  readonly late: number;
+  readonly mos: number;
 }
 
 export interface CallManagerOptions {
@@ -57,6 +76,14 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
       });
     }
     stack.on('inviteCancelled', (tx) => void this.byInvite.get(tx)?.cancelled());
+    ctx.media.on('quality', (mediaId, report) => {
+      const call = this.byMedia(mediaId);
+      if (call) this.safeEmit('call.quality', qualityView(call.id, report));
+    });
+    ctx.media.on('dtmf', (mediaId, event) => {
+      const call = this.byMedia(mediaId);
+      if (call) this.safeEmit('call.dtmf', { callId: call.id, digit: event.digit, durationMs: event.durationMs });
+    });
   }
 
   list(): CallView[] {
@@ -123,10 +150,14 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     if (this.o.autoAnswer?.()) await this.answer(call.id).catch(() => {});
   }
 
+  private byMedia(mediaId: string): Call | undefined {
+    for (const c of this.calls.values()) if (c.mediaId === mediaId) return c;
+    return undefined;
+  }
+
   private track(call: Call): void {
     this.calls.set(call.id, call);
     call.on('updated', (v) => this.safeEmit('call.updated', v));
-    call.on('dtmf', (digit) => this.safeEmit('call.dtmf', { callId: call.id, digit }));
     call.on('ended', (_end, view) => {
       this.calls.delete(call.id);
       for (const [tx, c] of this.byInvite) if (c === call) this.byInvite.delete(tx);
@@ -134,6 +165,26 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     });
   }
 }
+
+function qualityView(callId: string, r: MediaQualityReport): CallQualityView {
+  const q = r.quality;
+  return {
+    callId,
+    codec: r.sendCodec,
+    jitterMs: round(q.jitterMs),
+    lossPercent: round(q.lossPercent),
+    rttMs: q.rttMs === undefined ? null : round(q.rttMs),
+    bufferDelayMs: round(q.jitterBufferDelayMs),
+    concealedFrames: q.concealedFrames,
+    packetsReceived: q.packetsReceived,
+    packetsSent: q.packetsSent,
+    dropped: r.jitter?.dropped ?? 0,
+    late: r.jitter?.late ?? 0,
+    mos: Math.round(q.mos * 100) / 100,
+  };
+}
+
+const round = (n: number): number => Math.round(n * 10) / 10;
 
 function notInDialog(req: SipRequest, tx: ServerTransaction): void {
   tx.respond(createResponse(req, STATUS.CALL_TRANSACTION_DOES_NOT_EXIST));

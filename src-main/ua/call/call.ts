@@ -72,6 +72,11 @@ export abstract class Call extends TypedEmitter<CallEvents> implements DialogUse
     return this.state;
   }
 
+  /** The media engine's id for this call's stream, once media is set up. */
+  get mediaId(): string | undefined {
+    return this.endpoint?.id;
+  }
+
   view(): CallView {
     const v: { -readonly [K in keyof CallView]: CallView[K] } = {
       id: this.id,
