@@ -1,0 +1,56 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { UserAgent } from '../../ua/user-agent';
+import { runCli } from '../run-cli';
+
+/** Feeds lines to the shell one at a time, each after `ready(output)` says so. */
+function scripted(steps: { when: (out: string) => boolean; line: string }[], read: () => string): () => AsyncIterable<string> {
+  return () => ({
+    async *[Symbol.asyncIterator]() {
+      for (const step of steps) {
+        const end = Date.now() + 10_000;
+        while (!step.when(read())) {
+          if (Date.now() > end) throw new Error(`shell test: timed out before '${step.line}'\n${read()}`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        yield step.line;
+      }
+    },
+  });
+}
+
+let bob: UserAgent | undefined;
+afterEach(async () => {
+  await bob?.shutdown(200);
+});
+
+describe('parley shell', () => {
+  it('dials, holds, resumes, sends DTMF and hangs up from standard input, printing JSON events', async () => {
+    bob = await UserAgent.create({ listen: { host: '127.0.0.1', port: 0 }, transports: ['udp'], autoAnswer: true });
+    const bobUri = `sip:bob@127.0.0.1:${bob.stack.localAddress('udp').port}`;
+    let out = '';
+    let err = '';
+    const events = () => out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; state?: string; command?: string; message?: string });
+    const has = (pred: (e: ReturnType<typeof events>[number]) => boolean) => (o: string) => o.length > 0 && events().some(pred);
+    const okCount = (n: number) => () => events().filter((e) => e.event === 'command.ok').length >= n;
+    const lines = scripted(
+      [
+        { when: has((e) => e.event === 'ready'), line: 'frobnicate' },
+        { when: has((e) => e.event === 'command.error'), line: `dial ${bobUri}` },
+        { when: has((e) => e.event === 'call.updated' && e.state === 'established'), line: 'hold' },
+        { when: has((e) => e.event === 'call.updated' && e.state === 'held'), line: 'resume' },
+        { when: okCount(3), line: 'dtmf 12#' },
+        { when: okCount(4), line: 'hangup' },
+        { when: has((e) => e.event === 'call.ended'), line: 'quit' },
+      ],
+      () => out,
+    );
+    const code = await runCli(['shell', '--listen', '127.0.0.1:0'], { stdout: (s) => (out += s), stderr: (s) => (err += s), env: {}, lines });
+    expect(code, err).toBe(0);
+    const all = events();
+    expect(all.find((e) => e.event === 'command.error')?.message).toMatch(/unknown command 'frobnicate'/);
+    expect(all.filter((e) => e.event === 'command.ok').map((e) => e.command)).toEqual(['dial', 'hold', 'resume', 'dtmf', 'hangup']);
+    const states = all.filter((e) => e.event === 'call.updated').map((e) => e.state);
+    expect(states).toContain('held');
+    expect(all.some((e) => e.event === 'call.ended')).toBe(true);
+  });
+});
