@@ -78,6 +78,18 @@ describe('alice calls bob directly (RFC 3261 §13)', () => {
     expect((await until('alice ended', () => a.ended[0])).end).toMatchObject({ cause: 'completed', by: 'remote' });
   });
 
+  it('alice sends DTMF as RFC 4733 telephone-events and bob receives each digit', async () => {
+    const a = track(alice);
+    const digits: string[] = [];
+    bob.on('call.dtmf', (d) => digits.push(d.digit));
+    bob.autoAnswer = true;
+    const call = alice.dial(bobUri);
+    await until('alice established', () => (a.last(call.id)?.state === 'established' ? true : undefined));
+    await alice.calls.get(call.id).sendDtmf('5#9', 100);
+    await until('bob to receive three digits', () => (digits.length >= 3 ? true : undefined));
+    expect(digits).toEqual(['5', '#', '9']);
+  });
+
   it('bob rejects with 486 and alice ends with "busy"', async () => {
     const a = track(alice);
     const b = track(bob);
