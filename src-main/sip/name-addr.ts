@@ -6,7 +6,7 @@
 import { SipParseError } from '../base/errors';
 import { CH_LT, CH_QUOTE, isTokenChar, isWs, quote, quotedEnd, skipWs, skipWsBack, unquote } from './lex';
 import { Params, findCleanParam, paramHit, parseParams, scanParams } from './params';
-import { AbsoluteUri, SIP_URI_FAST_SOURCE, checkUri, parseUri, type Uri } from './uri';
+import { AbsoluteUri, SIP_URI_FAST_SOURCE, checkUri, parseFastSipUri, parseUri, type Uri } from './uri';
 
 // Marks a NameAddr whose URI is still text (checked by `checkUri`, built on first read).
 const UNBUILT: Uri = new AbsoluteUri('x', 'unbuilt');
@@ -116,15 +116,16 @@ export class NameAddr {
 
 /** Parses one name-addr or addr-spec from s[start, end). Throws SipParseError (offset in `s`). */
 export function parseNameAddr(s: string, start = 0, end = s.length): NameAddr {
+  if (start === 0 && end === s.length && NAME_ADDR_FAST.test(s)) return fastNameAddr(s, false);
   return parseAddress(s, start, end, false);
 }
 
 /**
- * @internal As `parseNameAddr` (same checks and faults), but the URI and the parameters stay
- * text until read: From and To are parsed for every message and mostly only their tags are read.
+ * @internal As `parseNameAddr` (same checks and faults), but the URI stays text until read on
+ * the slow path too: From and To are parsed for every message and mostly only their tags are read.
  */
 export function parseNameAddrLazily(s: string): NameAddr {
-  return NAME_ADDR_FAST.test(s) ? fastNameAddr(s) : parseAddress(s, 0, s.length, true);
+  return NAME_ADDR_FAST.test(s) ? fastNameAddr(s, true) : parseAddress(s, 0, s.length, true);
 }
 
 // The usual From/To shape, as a fast path in front of parseAddress: an optional display name
@@ -136,8 +137,8 @@ const NAME_ADDR_FAST = new RegExp(
   `^(?:"[^"\\\\\\r\\n]*" ?|${TOKEN_CHARS}(?: ${TOKEN_CHARS})* ?)?<${SIP_URI_FAST_SOURCE}>(?:;${TOKEN_CHARS}(?:=${TOKEN_CHARS})?)*$`,
 );
 
-/** Builds a lazy NameAddr from a value that matched NAME_ADDR_FAST. */
-function fastNameAddr(s: string): NameAddr {
+/** Builds a NameAddr (its URI still text when `lazy`) from a value that matched NAME_ADDR_FAST. */
+function fastNameAddr(s: string, lazy: boolean): NameAddr {
   let display: string | undefined;
   let lt = 0;
   const c = s.charCodeAt(0);
@@ -151,7 +152,8 @@ function fastNameAddr(s: string): NameAddr {
   }
   const gt = s.indexOf('>', lt + 1);
   const na = new NameAddr(UNBUILT, display, undefined, true);
-  na.setUriText(s.slice(lt + 1, gt));
+  if (lazy) na.setUriText(s.slice(lt + 1, gt));
+  else na.uri = parseFastSipUri(s.slice(lt + 1, gt));
   const end = s.length;
   if (gt + 1 < end) {
     findCleanParam(s, gt + 1, end, 'tag');

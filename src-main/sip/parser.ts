@@ -7,7 +7,7 @@
 import { SipParseError } from '../base/errors';
 import { MAX_HEADERS, MAX_MESSAGE_BYTES, STATUS } from './constants';
 import { parseCSeq } from './headers/cseq';
-import { parseVias, type Via } from './headers/via';
+import { parseVias } from './headers/via';
 import { KNOWN_KEYS, KNOWN_NAMES, headerKey, knownHeader, knownHeaderBytes } from './header-names';
 import { isTokenChar, parseDigits, skipWs, skipWsBack } from './lex';
 import { SipRequest, SipResponse, type SipMessage } from './message';
@@ -28,8 +28,31 @@ const CRLFCRLF = Buffer.from('\r\n\r\n');
 
 const WHITESPACE = /\s/;
 
-/** How fault messages name the eagerly parsed headers. */
-const HEADER_LABEL: Record<string, string> = { via: 'Via', from: 'From', to: 'To', cseq: 'CSeq' };
+/** The headers parsed at once, as codes for a switch; names outside the known ones are none of them. */
+const enum Eager {
+  NONE,
+  VIA,
+  FROM,
+  TO,
+  CSEQ,
+  CALL_ID,
+  CONTENT_LENGTH,
+  MAX_FORWARDS,
+}
+const EAGER_BY_KEY: Readonly<Record<string, Eager>> = {
+  via: Eager.VIA,
+  from: Eager.FROM,
+  to: Eager.TO,
+  cseq: Eager.CSEQ,
+  'call-id': Eager.CALL_ID,
+  'content-length': Eager.CONTENT_LENGTH,
+  'max-forwards': Eager.MAX_FORWARDS,
+};
+/** Eager code of each known header name (by its index in KNOWN_NAMES). */
+const EAGER = Uint8Array.from(KNOWN_KEYS, (k) => EAGER_BY_KEY[k] ?? Eager.NONE);
+
+/** How fault messages name the eagerly parsed headers (by Eager code). */
+const HEADER_LABEL = ['', 'Via', 'From', 'To', 'CSeq'];
 
 class Cursor {
   constructor(
@@ -69,7 +92,6 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
   const values = msg._values;
   const keys = msg._keys;
   const offsets = msg._offsets;
-  let vias: Via[] | undefined;
 
   let pos = eol + 2;
   const hlen = head.length;
@@ -120,53 +142,11 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
     keys.push(key);
     offsets.push(vStart + start);
     // Eager parse of the transaction-relevant headers (§17.1.3, §17.2.3 matching, §18.3 framing).
-    // From and To keep their URI and parameters unparsed (checked, built on first read).
-    try {
-      switch (key) {
-        case 'via':
-          vias ??= [];
-          parseVias(value, 0, value.length, vias);
-          break;
-        case 'from':
-          if (msg._from !== undefined) cur.fail('more than one From header', pos);
-          msg._from = parseNameAddrLazily(value);
-          break;
-        case 'to':
-          if (msg._to !== undefined) cur.fail('more than one To header', pos);
-          msg._to = parseNameAddrLazily(value);
-          break;
-        case 'cseq':
-          if (msg._cseq !== undefined) cur.fail('more than one CSeq header', pos);
-          msg._cseq = parseCSeq(value);
-          break;
-        case 'call-id':
-          if (msg._callId !== undefined) cur.fail('more than one Call-ID header', pos);
-          if (value.length === 0 || WHITESPACE.test(value)) cur.fail('bad Call-ID', vStart);
-          msg._callId = value;
-          break;
-        case 'content-length': {
-          if (msg._contentLength !== undefined) cur.fail('more than one Content-Length header', pos);
-          const n = parseDigits(value, 0, value.length, 10);
-          if (n < 0) cur.fail('bad Content-Length', vStart);
-          msg._contentLength = n;
-          break;
-        }
-        case 'max-forwards': {
-          if (msg._maxForwards !== undefined) cur.fail('more than one Max-Forwards header', pos);
-          const n = parseDigits(value, 0, value.length, 10);
-          if (n < 0 || n > 255) cur.fail('bad Max-Forwards', vStart);
-          msg._maxForwards = n;
-          break;
-        }
-      }
-    } catch (e) {
-      // Faults of the header parsers carry offsets within the value; ours are already placed.
-      if (!(e instanceof SipParseError) || e instanceof SipMessageError) throw e;
-      cur.fail(e.message.startsWith('bad ') ? e.message : `bad ${HEADER_LABEL[key]} header: ${e.message}`, vStart + Math.max(0, e.offset));
-    }
+    const eager = known >= 0 ? EAGER[known >> 1]! : Eager.NONE;
+    if (eager !== Eager.NONE) readEager(msg, eager, value, vStart, pos, cur);
     pos = lineEnd + 2;
   }
-  msg._vias = vias ?? [];
+  msg._vias ??= [];
   if (msg._maxForwards === undefined) msg._maxForwards = null;
 
   // §8.2.1 / §16.3: the fields every request and response must carry.
@@ -192,6 +172,55 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
     if (cl > 0) msg.body = Buffer.from(buf.subarray(bodyStart, bodyStart + cl));
   }
   return msg;
+}
+
+/**
+ * Parses and checks one of the headers a transaction needs into the message's cache; From and
+ * To keep their URI and parameters as checked text (built on first read).
+ */
+function readEager(msg: SipRequest | SipResponse, eager: Eager, value: string, vStart: number, pos: number, cur: Cursor): void {
+  try {
+    switch (eager) {
+      case Eager.VIA:
+        parseVias(value, 0, value.length, (msg._vias ??= []));
+        break;
+      case Eager.FROM:
+        if (msg._from !== undefined) cur.fail('more than one From header', pos);
+        msg._from = parseNameAddrLazily(value);
+        break;
+      case Eager.TO:
+        if (msg._to !== undefined) cur.fail('more than one To header', pos);
+        msg._to = parseNameAddrLazily(value);
+        break;
+      case Eager.CSEQ:
+        if (msg._cseq !== undefined) cur.fail('more than one CSeq header', pos);
+        msg._cseq = parseCSeq(value);
+        break;
+      case Eager.CALL_ID:
+        if (msg._callId !== undefined) cur.fail('more than one Call-ID header', pos);
+        if (value.length === 0 || WHITESPACE.test(value)) cur.fail('bad Call-ID', vStart);
+        msg._callId = value;
+        break;
+      case Eager.CONTENT_LENGTH: {
+        if (msg._contentLength !== undefined) cur.fail('more than one Content-Length header', pos);
+        const n = parseDigits(value, 0, value.length, 10);
+        if (n < 0) cur.fail('bad Content-Length', vStart);
+        msg._contentLength = n;
+        break;
+      }
+      case Eager.MAX_FORWARDS: {
+        if (msg._maxForwards !== undefined) cur.fail('more than one Max-Forwards header', pos);
+        const n = parseDigits(value, 0, value.length, 10);
+        if (n < 0 || n > 255) cur.fail('bad Max-Forwards', vStart);
+        msg._maxForwards = n;
+        break;
+      }
+    }
+  } catch (e) {
+    // Faults of the header parsers carry offsets within the value; ours are already placed.
+    if (!(e instanceof SipParseError) || e instanceof SipMessageError) throw e;
+    cur.fail(e.message.startsWith('bad ') ? e.message : `bad ${HEADER_LABEL[eager]} header: ${e.message}`, vStart + Math.max(0, e.offset));
+  }
 }
 
 function parseStartLine(line: string, cur: Cursor): SipMessage & (SipRequest | SipResponse) {

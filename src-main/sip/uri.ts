@@ -322,9 +322,22 @@ function splitFastSipUri(s: string, start: number): void {
   sHeadersStart = -1;
 }
 
+/** @internal builds a URI whose text is known to match SIP_URI_FAST (e.g. inside a larger match). */
+export function parseFastSipUri(s: string): SipUri {
+  const secure = s.charCodeAt(3) === 115;
+  const start = secure ? 5 : 4;
+  splitFastSipUri(s, start);
+  return buildSipUri(s, secure ? 'sips' : 'sip', start);
+}
+
 function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number): SipUri {
   if (SIP_URI_FAST.test(s)) splitFastSipUri(s, start);
   else scanSipUri(s, start);
+  return buildSipUri(s, scheme, start);
+}
+
+/** A SipUri from the parts the last split or scan found. */
+function buildSipUri(s: string, scheme: 'sip' | 'sips', start: number): SipUri {
   const user = sAt >= 0 ? s.slice(start, sUserEnd) : undefined;
   const password = sAt >= 0 && sUserEnd < sAt ? s.slice(sUserEnd + 1, sAt) : undefined;
   const headers = sHeadersStart >= 0 ? parseUriHeaders(s, sHeadersStart, s.length) : undefined;

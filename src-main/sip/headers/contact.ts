@@ -12,6 +12,12 @@ export type ContactValue = '*' | NameAddr[];
 export function parseContacts(s: string, out: NameAddr[] = []): ContactValue {
   const t = s.trim();
   if (t === '*') return '*';
+  if (s.indexOf(',') < 0) {
+    // One address (the usual case): no list to split.
+    if (t.length === 0) throw new SipParseError('bad Contact: empty value', 0);
+    out.push(parseNameAddr(t));
+    return out;
+  }
   const parts = splitTopLevel(s);
   if (parts === null) throw new SipParseError('bad Contact: unbalanced quotes or <>', 0);
   if (parts.length === 0) throw new SipParseError('bad Contact: empty value', 0);
