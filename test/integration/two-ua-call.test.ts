@@ -90,6 +90,27 @@ describe('alice calls bob directly (RFC 3261 §13)', () => {
     expect(digits).toEqual(['5', '#', '9']);
   });
 
+  it('call waiting: answering a second call puts the first on hold', async () => {
+    const carol = await UserAgent.create({ listen: { host: '127.0.0.1', port: 0 }, transports: ['udp'] });
+    try {
+      const b = track(bob);
+      const a = track(alice);
+      const first = alice.dial(bobUri);
+      const bobFirst = await until('bob rings', () => b.incoming[0]);
+      await bob.calls.answer(bobFirst.id);
+      await until('alice established', () => (a.last(first.id)?.state === 'established' ? true : undefined));
+      carol.dial(bobUri);
+      const bobSecond = await until('second call rings', () => b.incoming[1]);
+      expect(b.last(bobFirst.id)?.state).toBe('established');
+      await bob.calls.answer(bobSecond.id);
+      expect(b.last(bobFirst.id)?.state).toBe('held');
+      await until('bob second established', () => (b.last(bobSecond.id)?.state === 'established' ? true : undefined));
+      await until('alice sees the hold', () => (a.last(first.id)?.remoteHold ? true : undefined));
+    } finally {
+      await carol.shutdown(500);
+    }
+  });
+
   it('bob rejects with 486 and alice ends with "busy"', async () => {
     const a = track(alice);
     const b = track(bob);
