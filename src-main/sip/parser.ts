@@ -129,8 +129,8 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
     let vStart = colon + 1;
     let value: string;
     if (folded) {
-      value = head.slice(vStart, lineEnd).replace(/\r\n[ \t]+/g, ' ').trim();
-      if (/[\r\n]/.test(value)) cur.fail('bare CR or LF inside a header line', vStart);
+      value = unfold(head, vStart, lineEnd);
+      if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) cur.fail('bare CR or LF inside a header line', vStart);
     } else {
       vStart = skipWs(head, vStart, lineEnd);
       value = head.slice(vStart, skipWsBack(head, lineEnd, vStart));
@@ -178,6 +178,21 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
  * Parses and checks one of the headers a transaction needs into the message's cache; From and
  * To keep their URI and parameters as checked text (built on first read).
  */
+/**
+ * The value of a folded header field, s[from, end), with each CRLF and the white space after it
+ * replaced by one SP (§7.3.1), trimmed. Every CRLF in the range starts a continuation line.
+ */
+function unfold(s: string, from: number, end: number): string {
+  let out = '';
+  let crlf = s.indexOf('\r\n', from);
+  while (crlf >= 0 && crlf < end) {
+    out += s.slice(from, crlf) + ' ';
+    from = skipWs(s, crlf + 2, end);
+    crlf = s.indexOf('\r\n', from);
+  }
+  return (out + s.slice(from, end)).trim();
+}
+
 function readEager(msg: SipRequest | SipResponse, eager: Eager, value: string, vStart: number, pos: number, cur: Cursor): void {
   try {
     switch (eager) {
@@ -227,14 +242,16 @@ function parseStartLine(line: string, cur: Cursor): SipMessage & (SipRequest | S
   if (line.length === 0) cur.fail('empty start line', 0);
   const sp1 = line.indexOf(' ');
   if (sp1 <= 0) cur.fail('bad start line', 0);
-  if (line.startsWith('SIP/')) return parseStatusLine(line, sp1, cur);
+  if (line.charCodeAt(0) === 83 && line.charCodeAt(1) === 73 && line.charCodeAt(2) === 80 && line.charCodeAt(3) === 47) {
+    return parseStatusLine(line, sp1, cur); // "SIP/"
+  }
   // Request-Line = Method SP Request-URI SP SIP-Version (§7.1): exactly one SP between parts.
   for (let k = 0; k < sp1; k++) if (!isTokenChar(line.charCodeAt(k))) cur.fail('bad method', k);
   const sp2 = line.indexOf(' ', sp1 + 1);
   if (sp2 < 0) cur.fail('bad Request-Line: missing SIP version', line.length);
   if (sp2 === sp1 + 1) cur.fail('bad Request-Line: more than one SP before the Request-URI', sp1);
   // The usual "SIP/2.0" at the end needs no copy; anything else gets the full checks.
-  if (line.length !== sp2 + 8 || !line.startsWith('SIP/2.0', sp2 + 1)) {
+  if (line.length !== sp2 + 8 || !isSip20(line, sp2 + 1)) {
     const version = line.slice(sp2 + 1);
     if (version.indexOf(' ') >= 0 || version.indexOf('\t') >= 0) cur.fail('bad Request-Line: whitespace in the Request-URI or after the version', sp2);
     checkVersion(version, sp2 + 1, cur);
@@ -256,7 +273,7 @@ function parseStartLine(line: string, cur: Cursor): SipMessage & (SipRequest | S
 }
 
 function parseStatusLine(line: string, sp1: number, cur: Cursor): SipResponse {
-  checkVersion(line.slice(0, sp1), 0, cur);
+  if (sp1 !== 7 || !isSip20(line, 0)) checkVersion(line.slice(0, sp1), 0, cur);
   let sp2 = line.indexOf(' ', sp1 + 1);
   if (sp2 < 0) sp2 = line.length; // lenient: "SIP/2.0 100" without the SP before an empty reason
   const code = parseDigits(line, sp1 + 1, sp2, 3);
@@ -267,6 +284,14 @@ function parseStatusLine(line: string, sp1: number, cur: Cursor): SipResponse {
     if ((c < 32 && c !== 9) || c === 127) cur.fail('control character in reason phrase', sp2 + 1 + k);
   }
   return new SipResponse(code, reason);
+}
+
+/** s holds "SIP/2.0" at i. */
+function isSip20(s: string, i: number): boolean {
+  return (
+    s.charCodeAt(i) === 83 && s.charCodeAt(i + 1) === 73 && s.charCodeAt(i + 2) === 80 && s.charCodeAt(i + 3) === 47 &&
+    s.charCodeAt(i + 4) === 50 && s.charCodeAt(i + 5) === 46 && s.charCodeAt(i + 6) === 48
+  );
 }
 
 function checkVersion(v: string, at: number, cur: Cursor): void {
