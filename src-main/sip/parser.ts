@@ -87,7 +87,7 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
   const aligned = head.length === headEnd + 2 - start;
 
   let eol = head.indexOf('\r\n');
-  const msg = parseStartLine(head.slice(0, eol), cur);
+  const msg = parseStartLine(head, eol, cur);
   const names = msg._names;
   const values = msg._values;
   const keys = msg._keys;
@@ -238,25 +238,32 @@ function readEager(msg: SipRequest | SipResponse, eager: Eager, value: string, v
   }
 }
 
-function parseStartLine(line: string, cur: Cursor): SipMessage & (SipRequest | SipResponse) {
-  if (line.length === 0) cur.fail('empty start line', 0);
-  const sp1 = line.indexOf(' ');
+/** The first `ch` in s[from, end), or -1. */
+function indexIn(s: string, ch: string, from: number, end: number): number {
+  const i = s.indexOf(ch, from);
+  return i < end ? i : -1;
+}
+
+/** Parses the start line, head[0, end) (without copying it out of the head). */
+function parseStartLine(head: string, end: number, cur: Cursor): SipMessage & (SipRequest | SipResponse) {
+  if (end === 0) cur.fail('empty start line', 0);
+  const sp1 = indexIn(head, ' ', 0, end);
   if (sp1 <= 0) cur.fail('bad start line', 0);
-  if (line.charCodeAt(0) === 83 && line.charCodeAt(1) === 73 && line.charCodeAt(2) === 80 && line.charCodeAt(3) === 47) {
-    return parseStatusLine(line, sp1, cur); // "SIP/"
+  if (end >= 4 && head.charCodeAt(0) === 83 && head.charCodeAt(1) === 73 && head.charCodeAt(2) === 80 && head.charCodeAt(3) === 47) {
+    return parseStatusLine(head, end, sp1, cur); // "SIP/"
   }
   // Request-Line = Method SP Request-URI SP SIP-Version (§7.1): exactly one SP between parts.
-  for (let k = 0; k < sp1; k++) if (!isTokenChar(line.charCodeAt(k))) cur.fail('bad method', k);
-  const sp2 = line.indexOf(' ', sp1 + 1);
-  if (sp2 < 0) cur.fail('bad Request-Line: missing SIP version', line.length);
+  for (let k = 0; k < sp1; k++) if (!isTokenChar(head.charCodeAt(k))) cur.fail('bad method', k);
+  const sp2 = indexIn(head, ' ', sp1 + 1, end);
+  if (sp2 < 0) cur.fail('bad Request-Line: missing SIP version', end);
   if (sp2 === sp1 + 1) cur.fail('bad Request-Line: more than one SP before the Request-URI', sp1);
   // The usual "SIP/2.0" at the end needs no copy; anything else gets the full checks.
-  if (line.length !== sp2 + 8 || !isSip20(line, sp2 + 1)) {
-    const version = line.slice(sp2 + 1);
+  if (end !== sp2 + 8 || !isSip20(head, sp2 + 1)) {
+    const version = head.slice(sp2 + 1, end);
     if (version.indexOf(' ') >= 0 || version.indexOf('\t') >= 0) cur.fail('bad Request-Line: whitespace in the Request-URI or after the version', sp2);
     checkVersion(version, sp2 + 1, cur);
   }
-  const uriText = line.slice(sp1 + 1, sp2);
+  const uriText = head.slice(sp1 + 1, sp2);
   if (uriText.indexOf('\t') >= 0) cur.fail('bad Request-URI: whitespace', sp1 + 1);
   // The URI is checked now and built when first read; one that may hold headers is built now
   // to look at them (§19.1.1 table: headers are not allowed in a Request-URI).
@@ -269,21 +276,20 @@ function parseStartLine(line: string, cur: Cursor): SipMessage & (SipRequest | S
     cur.fail(e.message.replace(/^bad URI/, 'bad Request-URI'), sp1 + 1 + e.offset);
   }
   if (uri !== undefined && uri.kind === 'sip' && uri.headers.size > 0) cur.fail('bad Request-URI: headers not allowed', sp1 + 1);
-  return uri !== undefined ? new SipRequest(line.slice(0, sp1), uri) : SipRequest.withUriText(line.slice(0, sp1), uriText);
+  return uri !== undefined ? new SipRequest(head.slice(0, sp1), uri) : SipRequest.withUriText(head.slice(0, sp1), uriText);
 }
 
-function parseStatusLine(line: string, sp1: number, cur: Cursor): SipResponse {
-  if (sp1 !== 7 || !isSip20(line, 0)) checkVersion(line.slice(0, sp1), 0, cur);
-  let sp2 = line.indexOf(' ', sp1 + 1);
-  if (sp2 < 0) sp2 = line.length; // lenient: "SIP/2.0 100" without the SP before an empty reason
-  const code = parseDigits(line, sp1 + 1, sp2, 3);
+function parseStatusLine(head: string, end: number, sp1: number, cur: Cursor): SipResponse {
+  if (sp1 !== 7 || !isSip20(head, 0)) checkVersion(head.slice(0, sp1), 0, cur);
+  let sp2 = indexIn(head, ' ', sp1 + 1, end);
+  if (sp2 < 0) sp2 = end; // lenient: "SIP/2.0 100" without the SP before an empty reason
+  const code = parseDigits(head, sp1 + 1, sp2, 3);
   if (code < 100 || code > 699 || sp2 - sp1 - 1 !== 3) cur.fail('bad status code', sp1 + 1);
-  const reason = sp2 < line.length ? line.slice(sp2 + 1) : '';
-  for (let k = 0; k < reason.length; k++) {
-    const c = reason.charCodeAt(k);
-    if ((c < 32 && c !== 9) || c === 127) cur.fail('control character in reason phrase', sp2 + 1 + k);
+  for (let k = sp2 + 1; k < end; k++) {
+    const c = head.charCodeAt(k);
+    if ((c < 32 && c !== 9) || c === 127) cur.fail('control character in reason phrase', k);
   }
-  return new SipResponse(code, reason);
+  return new SipResponse(code, sp2 < end ? head.slice(sp2 + 1, end) : '');
 }
 
 /** s holds "SIP/2.0" at i. */
