@@ -1,0 +1,296 @@
+/**
+ * Calls against SIPp (issue 5 item 7): a UserAgent on 127.0.0.1 over UDP calls SIPp UAS
+ * scenarios, or is called by SIPp UAC scenarios, and each case checks both sides — SIPp's exit
+ * code and message trace, and Parley's CallView states and end. CANCEL both ways (RFC 3261 §9),
+ * failure responses and their ACK (§17.1.1.3), 3xx redirection and a redirect loop (§8.1.3.4),
+ * 183 early media (RFC 3960), and re-INVITE glare with its 491 retry delay (§14.1).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import type { CallState, CallView } from '../../src-main/shared/model/call';
+import { UserAgent } from '../../src-main/ua/user-agent';
+import { pollUntil, sleep } from './support/managed-process';
+import { interopDescribe } from './support/peers';
+import { freePorts } from './support/ports';
+import { parseSippTrace, SCENARIO_DIR, startSipp, type SippOptions, type SippResult, type SippRun, type SippTraceEntry } from './support/sipp';
+
+const d = interopDescribe(['sipp']);
+
+// --- reading SIPp's trace ---------------------------------------------------------------------
+
+const header = (e: SippTraceEntry, name: string): string | undefined =>
+  new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(e.text)?.[1]?.trim();
+const branchOf = (e: SippTraceEntry): string | undefined => /branch=([^;\s]+)/.exec(header(e, 'Via') ?? '')?.[1];
+const toTagOf = (e: SippTraceEntry): string | undefined => /;\s*tag=([^;\s]+)/.exec(header(e, 'To') ?? '')?.[1];
+const fromTagOf = (e: SippTraceEntry): string | undefined => /;\s*tag=([^;\s]+)/.exec(header(e, 'From') ?? '')?.[1];
+const cseqOf = (e: SippTraceEntry): string | undefined => header(e, 'CSeq')?.replace(/\s+/g, ' ');
+/** 'INVITE' for a request, '486' for a response. */
+const kindOf = (e: SippTraceEntry): string => (e.firstLine.startsWith('SIP/2.0 ') ? e.firstLine.split(' ')[1] ?? '' : e.firstLine.split(' ')[0] ?? '');
+
+function received(trace: readonly SippTraceEntry[]): SippTraceEntry[] {
+  return trace.filter((e) => e.direction === 'received');
+}
+function sent(trace: readonly SippTraceEntry[]): SippTraceEntry[] {
+  return trace.filter((e) => e.direction === 'sent');
+}
+function only(entries: readonly SippTraceEntry[], kind: string): SippTraceEntry {
+  const found = entries.filter((e) => kindOf(e) === kind);
+  expect(found.map((e) => e.firstLine), `exactly one ${kind}`).toHaveLength(1);
+  return found[0]!;
+}
+
+function expectSippPassed(result: SippResult): SippTraceEntry[] {
+  expect(result.exitCode, `SIPp failed:\n${result.errors}\n${result.screen || result.output}\n${result.messages}`).toBe(0);
+  return parseSippTrace(result.messages);
+}
+
+// --- Parley's side --------------------------------------------------------------------------
+
+interface Tracked {
+  readonly views: CallView[];
+  readonly ended: CallView[];
+  readonly incoming: CallView[];
+  last(id: string): CallView | undefined;
+  /** The states a call went through, repeats collapsed. */
+  states(id: string): CallState[];
+}
+
+function track(ua: UserAgent): Tracked {
+  const views: CallView[] = [];
+  const ended: CallView[] = [];
+  const incoming: CallView[] = [];
+  ua.on('call.updated', (v) => views.push(v));
+  ua.on('call.ended', (v) => ended.push(v));
+  ua.on('call.incoming', (v) => incoming.push(v));
+  return {
+    views,
+    ended,
+    incoming,
+    last: (id) => [...views].reverse().find((v) => v.id === id),
+    states: (id) => views.filter((v) => v.id === id).map((v) => v.state).filter((s, i, all) => i === 0 || all[i - 1] !== s),
+  };
+}
+
+const until = <T>(what: string, check: () => T | undefined, timeoutMs = 5000): Promise<T> => pollUntil(what, timeoutMs, check, 10);
+const inState = (t: Tracked, id: string, state: CallState) => () => (t.last(id)?.state === state ? true : undefined);
+const endOf = (t: Tracked, id: string) => () => t.ended.find((v) => v.id === id);
+
+d('calls with SIPp', () => {
+  let ua: UserAgent;
+  let runs: SippRun[] = [];
+
+  beforeEach(async () => {
+    ua = await UserAgent.create({ listen: { host: '127.0.0.1', port: 0 }, transports: ['udp'], callPreferences: { srtp: 'off', codecs: ['PCMU'] } });
+  });
+  afterEach(async () => {
+    await ua.shutdown(500);
+    await Promise.all(runs.map((r) => r.dispose()));
+    runs = [];
+  });
+
+  /** SIPp with its media keywords on a free port pair of its own (SIPp's default 6000 may be taken). */
+  async function sipp(scenario: string, opts: Omit<SippOptions, 'scenario'> = {}): Promise<SippRun> {
+    const media = ['-mi', '127.0.0.1', '-mp', String(await freePorts(4))];
+    const run = await startSipp({ scenario, timeoutMs: 15_000, ...opts, args: [...media, ...(opts.args ?? [])] });
+    runs.push(run);
+    return run;
+  }
+  const uri = (run: SippRun): string => `sip:service@127.0.0.1:${run.port}`;
+  const parleyAddress = (): string => `127.0.0.1:${ua.stack.localAddress('udp').port}`;
+
+  // 1 ------------------------------------------------------------------------------------------
+  it('hanging up while SIPp rings sends CANCEL after the 180, ACKs the 487 and ends "cancelled" by local', async () => {
+    const run = await sipp('uas-ring-until-cancel');
+    const t = track(ua);
+    const call = ua.dial(uri(run));
+    await until('Parley to hear ringing', inState(t, call.id, 'ringing'));
+    await ua.calls.hangup(call.id);
+    const end = await until('the call to end', endOf(t, call.id));
+    expect(end.end).toMatchObject({ cause: 'cancelled', by: 'local', status: 487 });
+    expect(t.states(call.id)).toEqual(['calling', 'ringing', 'terminating', 'terminated']);
+
+    const trace = expectSippPassed(await run.result);
+    expect(received(trace).map(kindOf)).toEqual(['INVITE', 'CANCEL', 'ACK']);
+    expect(sent(trace).map(kindOf)).toEqual(['100', '180', '200', '487']);
+    const invite = only(received(trace), 'INVITE');
+    const cancel = only(received(trace), 'CANCEL');
+    const ack = only(received(trace), 'ACK');
+    // §9.1: CANCEL only after a provisional response, with the INVITE's Request-URI, branch, CSeq number.
+    expect(trace.indexOf(cancel)).toBeGreaterThan(trace.indexOf(only(sent(trace), '180')));
+    expect(cancel.firstLine).toBe(invite.firstLine.replace(/^INVITE/, 'CANCEL'));
+    expect(branchOf(cancel)).toBe(branchOf(invite));
+    expect(cseqOf(cancel)).toBe('1 CANCEL');
+    expect(toTagOf(cancel)).toBeUndefined();
+    // §17.1.1.3: the ACK of the 487 has the INVITE's branch and the 487's To tag.
+    expect(branchOf(ack)).toBe(branchOf(invite));
+    expect(cseqOf(ack)).toBe('1 ACK');
+    expect(toTagOf(ack)).toBe(toTagOf(only(sent(trace), '487')));
+  });
+
+  // 2 ------------------------------------------------------------------------------------------
+  it('SIPp calls, Parley rings and rejects with 486; SIPp sees 180 then 486 and its ACK ends it', async () => {
+    const t = track(ua);
+    const run = await sipp('uac-invite-rejected', { remote: parleyAddress(), args: ['-s', 'parley'] });
+    const ringing = await until('Parley to ring', () => t.incoming[0]);
+    expect(ringing).toMatchObject({ direction: 'incoming', state: 'incoming' });
+    expect(ringing.remote).toMatch(/^sip:sipp@127\.0\.0\.1:\d+$/);
+    await ua.calls.reject(ringing.id, 486);
+    const end = await until('the call to end', endOf(t, ringing.id));
+    expect(end.end).toMatchObject({ cause: 'busy', by: 'local', status: 486 });
+
+    const trace = expectSippPassed(await run.result);
+    expect(received(trace).map(kindOf).filter((k) => k !== '100')).toEqual(['180', '486']);
+    expect(sent(trace).map(kindOf)).toEqual(['INVITE', 'ACK']);
+    // The 180 and the 486 carry the same To tag (one early dialog, §12.1.1).
+    expect(toTagOf(only(received(trace), '486'))).toBe(toTagOf(only(received(trace), '180')));
+  });
+
+  it('SIPp calls and CANCELs while Parley rings: 200 to the CANCEL, 487 to the INVITE, the call ends "cancelled" by remote', async () => {
+    const t = track(ua);
+    const run = await sipp('uac-invite-cancel', { remote: parleyAddress(), args: ['-s', 'parley', '-d', '300'] });
+    const ringing = await until('Parley to ring', () => t.incoming[0]);
+    const end = await until('the call to end', endOf(t, ringing.id));
+    expect(end.end).toMatchObject({ cause: 'cancelled', by: 'remote' });
+    expect(t.states(ringing.id)).toEqual(['incoming', 'terminated']);
+
+    const trace = expectSippPassed(await run.result);
+    expect(received(trace).map(kindOf).filter((k) => k !== '100')).toEqual(['180', '200', '487']);
+    expect(sent(trace).map(kindOf)).toEqual(['INVITE', 'CANCEL', 'ACK']);
+    expect(cseqOf(only(received(trace), '200'))).toBe('1 CANCEL');
+    const r487 = only(received(trace), '487');
+    expect(cseqOf(r487)).toBe('1 INVITE');
+    expect(toTagOf(r487)).toBe(toTagOf(only(received(trace), '180')));
+  });
+
+  // 3 ------------------------------------------------------------------------------------------
+  /** uas-reject.xml with another final response in place of its 486 (SIPp refuses a keyword there). */
+  const rejectScenario = (status: number, reason: string): string =>
+    readFileSync(join(SCENARIO_DIR, 'uas-reject.xml'), 'utf8').replace(/^(\s*)SIP\/2\.0 486 Busy Here$/m, `$1SIP/2.0 ${status} ${reason}`);
+  const refusals = [
+    { status: 486, reason: 'Busy Here', cause: 'busy' },
+    { status: 603, reason: 'Decline', cause: 'declined' },
+    { status: 404, reason: 'Not Found', cause: 'not-found' },
+    { status: 488, reason: 'Not Acceptable Here', cause: 'no-common-codec' },
+  ] as const;
+  for (const r of refusals) {
+    it(`SIPp answers ${r.status} ${r.reason}: Parley ACKs it and the call ends "${r.cause}"`, async () => {
+      const run = await sipp(rejectScenario(r.status, r.reason));
+      const t = track(ua);
+      const call = ua.dial(uri(run));
+      const end = await until('the call to end', endOf(t, call.id));
+      expect(end.end).toEqual({ cause: r.cause, by: 'remote', status: r.status, reason: r.reason });
+      expect(t.states(call.id)).toEqual(['calling', 'terminated']);
+
+      const trace = expectSippPassed(await run.result);
+      expect(received(trace).map(kindOf)).toEqual(['INVITE', 'ACK']);
+      const invite = only(received(trace), 'INVITE');
+      const ack = only(received(trace), 'ACK');
+      expect(ack.firstLine).toBe(invite.firstLine.replace(/^INVITE/, 'ACK'));
+      expect(branchOf(ack)).toBe(branchOf(invite));
+      expect(cseqOf(ack)).toBe('1 ACK');
+      expect(toTagOf(ack)).toBe(toTagOf(only(sent(trace), String(r.status))));
+    });
+  }
+
+  // 4 ------------------------------------------------------------------------------------------
+  it('follows a 302 to a second SIPp (same Call-ID and From tag, next CSeq), is answered there and hangs up with BYE', async () => {
+    const answerer = await sipp('uas-answer-call');
+    const redirector = await sipp('uas-redirect', { args: ['-key', 'target', uri(answerer)] });
+    const t = track(ua);
+    const call = ua.dial(uri(redirector));
+    await until('the call to be established', inState(t, call.id, 'established'));
+    await sleep(300);
+    await ua.calls.hangup(call.id);
+    const end = await until('the call to end', endOf(t, call.id));
+    expect(end.end).toMatchObject({ cause: 'completed', by: 'local' });
+
+    const first = expectSippPassed(await redirector.result);
+    expect(received(first).map(kindOf)).toEqual(['INVITE', 'ACK']);
+    const second = expectSippPassed(await answerer.result);
+    expect(received(second).map(kindOf)).toEqual(['INVITE', 'ACK', 'BYE']);
+    const invite1 = only(received(first), 'INVITE');
+    const invite2 = only(received(second), 'INVITE');
+    // §8.1.3.4: a new request to the Contact of the 3xx, same Call-ID, From and To, new CSeq.
+    expect(invite2.firstLine).toBe(`INVITE ${uri(answerer)} SIP/2.0`);
+    expect(header(invite2, 'Call-ID')).toBe(header(invite1, 'Call-ID'));
+    expect(fromTagOf(invite2)).toBe(fromTagOf(invite1));
+    expect(cseqOf(invite1)).toBe('1 INVITE');
+    expect(cseqOf(invite2)).toBe('2 INVITE');
+    expect(branchOf(invite2)).not.toBe(branchOf(invite1));
+    expect(cseqOf(only(received(first), 'ACK'))).toBe('1 ACK');
+    expect(cseqOf(only(received(second), 'ACK'))).toBe('2 ACK');
+    expect(header(only(received(second), 'BYE'), 'Call-ID')).toBe(header(invite1, 'Call-ID'));
+  });
+
+  it('gives up on a redirect loop after six INVITEs and ends "redirect-loop"', async () => {
+    const run = await sipp('uas-redirect-loop');
+    const t = track(ua);
+    const call = ua.dial(uri(run));
+    const end = await until('the call to end', endOf(t, call.id), 10_000);
+    expect(end.end).toMatchObject({ cause: 'redirect-loop', status: 302 });
+
+    const trace = expectSippPassed(await run.result);
+    const invites = received(trace).filter((e) => kindOf(e) === 'INVITE');
+    expect(invites.length).toBeLessThanOrEqual(6);
+    expect(invites.map(cseqOf)).toEqual(['1 INVITE', '2 INVITE', '3 INVITE', '4 INVITE', '5 INVITE', '6 INVITE']);
+    // Every 302, the last one too, was ACKed.
+    expect(received(trace).filter((e) => kindOf(e) === 'ACK').map(cseqOf)).toEqual(['1 ACK', '2 ACK', '3 ACK', '4 ACK', '5 ACK', '6 ACK']);
+  });
+
+  // 5 ------------------------------------------------------------------------------------------
+  it('183 with SDP puts the call in "early" (media flows before the answer), the 200 with the same SDP establishes it', async () => {
+    const run = await sipp('uas-early-media', { args: ['-d', '2000', '-rtp_echo'] });
+    const t = track(ua);
+    const echoed: number[] = [];
+    ua.on('call.quality', (q) => echoed.push(q.packetsReceived));
+    const call = ua.dial(uri(run));
+    await until('early media', inState(t, call.id, 'early'));
+    expect(t.last(call.id)?.codec).toBe('PCMU/8000');
+    // SIPp echoes our RTP: it reaches us during early media already.
+    await until('RTP echoed back during early media', () => (echoed.some((n) => n > 0) && t.last(call.id)?.state === 'early' ? true : undefined), 3000);
+    await until('the call to be established', inState(t, call.id, 'established'));
+    expect(t.states(call.id)).toEqual(['calling', 'early', 'established']);
+    await sleep(200);
+    await ua.calls.hangup(call.id);
+    const end = await until('the call to end', endOf(t, call.id));
+    expect(end.end).toMatchObject({ cause: 'completed', by: 'local' });
+
+    const trace = expectSippPassed(await run.result);
+    expect(sent(trace).map(kindOf)).toEqual(['100', '183', '200', '200']);
+    expect(received(trace).map(kindOf)).toEqual(['INVITE', 'ACK', 'BYE']);
+  });
+
+  // 6 ------------------------------------------------------------------------------------------
+  it('re-INVITE glare: Parley answers 491 to SIPp\'s re-INVITE while its hold is pending, retries after 2.1-4 s and ends held', async () => {
+    const run = await sipp('uas-reinvite-glare');
+    const t = track(ua);
+    const call = ua.dial(uri(run));
+    await until('the call to be established', inState(t, call.id, 'established'));
+    const held = await ua.calls.get(call.id).hold();
+    expect(held).toBe(true);
+    expect(t.last(call.id)?.state).toBe('held');
+    expect(t.states(call.id)).toEqual(['calling', 'established', 'held']);
+    await ua.calls.hangup(call.id);
+    const end = await until('the call to end', endOf(t, call.id));
+    expect(end.end).toMatchObject({ cause: 'completed', by: 'local' });
+
+    const trace = expectSippPassed(await run.result);
+    expect(received(trace).map(kindOf)).toEqual(['INVITE', 'ACK', 'INVITE', '491', 'ACK', 'INVITE', 'ACK', 'BYE']);
+    const [, reinvite, retry] = received(trace).filter((e) => kindOf(e) === 'INVITE') as [SippTraceEntry, SippTraceEntry, SippTraceEntry];
+    expect(cseqOf(reinvite)).toBe('2 INVITE');
+    expect(cseqOf(retry)).toBe('3 INVITE');
+    expect(reinvite.text).toMatch(/^a=sendonly$/m);
+    expect(retry.text).toMatch(/^a=sendonly$/m);
+    // §14.2: our re-INVITE got 491 because Parley's own was in progress.
+    const ours = sent(trace).find((e) => kindOf(e) === 'INVITE')!;
+    const refusal = only(received(trace), '491');
+    expect(cseqOf(refusal)).toBe('1 INVITE');
+    expect(branchOf(refusal)).toBe(branchOf(ours));
+    // §14.1: the owner of the Call-ID waits 2.1-4 s after the 491 before trying again.
+    const our491 = only(sent(trace), '491');
+    const waited = retry.timeMs - our491.timeMs;
+    expect(waited, `retry after ${waited} ms`).toBeGreaterThanOrEqual(2100 - 20);
+    expect(waited, `retry after ${waited} ms`).toBeLessThanOrEqual(4000 + 200);
+  }, 20_000);
+});
