@@ -44,6 +44,8 @@ export interface MediaEngineStats {
   readonly ticker: TickerStats;
   /** Whether the engine runs on a worker thread. */
   readonly isolated: boolean;
+  /** Capture path: frames delivered by the device, dropped (queue full), ticks with none (silence sent). */
+  readonly capture: { readonly frames: number; readonly dropped: number; readonly missing: number };
 }
 
 export type MediaEngineEvents = {

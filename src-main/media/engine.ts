@@ -110,6 +110,14 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
   private readonly log: Logger;
   private input: EngineInputStream | undefined;
   private output: EngineOutputStream | undefined;
+  /**
+   * Playback starts with the first captured frame (or at once without a microphone): a sound
+   * server can take over a second to start a stream (PortAudio on PulseAudio ≈ 1.2 s), and
+   * frames written before then only pile up as latency or trip the output's stall watchdog.
+   */
+  private playbackLive = false;
+  private captureFrames = 0;
+  private captureMissing = 0;
   private nextId = 1;
   private closed = false;
 
@@ -125,6 +133,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
     this.captureQueue = new FrameQueuePort(this.sampleRate, undefined, 6);
     this.echo = options.echo ? new EchoControl({ sampleRate: this.sampleRate, settings: options.echo }) : undefined;
     this.local = new LocalPort(this.sampleRate, this.mic, (frame) => {
+      if (!this.playbackLive) return;
       this.output?.writeFrame(frame);
       this.echo?.playback(frame);
     });
@@ -227,7 +236,12 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
   }
 
   async stats(): Promise<MediaEngineStats> {
-    return { sessions: [...this.entries.values()].filter((e) => e.session).length, ticker: this.ticker.stats(), isolated: false };
+    return {
+      sessions: [...this.entries.values()].filter((e) => e.session).length,
+      ticker: this.ticker.stats(),
+      isolated: false,
+      capture: { frames: this.captureFrames, dropped: this.captureQueue.dropped, missing: this.captureMissing },
+    };
   }
 
   /** Ticker deadline statistics, synchronously (tests, the worker entry). */
@@ -246,6 +260,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
   /** One 20 ms cycle: capture → mixer (sessions encode and send, decode and play) → speaker. */
   private tick(): void {
     const got = this.captureQueue.readFrame(this.mic);
+    if (!got && this.playbackLive && this.input) this.captureMissing++;
     if (got && this.echo) this.echo.capture(this.mic, this.mic);
     this.local.hasMic = got;
     this.mixer.tick();
@@ -263,7 +278,11 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
     const opts = { sampleRate: this.sampleRate, frameMs: 20 };
     try {
       const input = backend.openInput(this.options.inputDevice ?? 'default', opts);
-      input.on('frame', (frame) => this.captureQueue.push(frame));
+      input.on('frame', (frame) => {
+        this.playbackLive = true;
+        this.captureFrames++;
+        this.captureQueue.push(frame);
+      });
       input.on('error', (err) => this.deviceFailed('input', err));
       this.input = input;
     } catch (err) {
@@ -276,12 +295,14 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
     } catch (err) {
       this.deviceFailed('output', err);
     }
+    if (!this.input) this.playbackLive = true;
   }
 
   private async closeDevices(): Promise<void> {
     const { input, output } = this;
     this.input = undefined;
     this.output = undefined;
+    this.playbackLive = false;
     await input?.close();
     await output?.close();
   }
@@ -289,8 +310,10 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
   private deviceFailed(which: 'input' | 'output', err: unknown): void {
     const message = `${which} device: ${err instanceof Error ? err.message : String(err)}`;
     this.log.warn('device failed', { which, message });
-    if (which === 'input') this.input = undefined;
-    else this.output = undefined;
+    if (which === 'input') {
+      this.input = undefined;
+      this.playbackLive = true;
+    } else this.output = undefined;
     this.safeEmit('deviceError', message);
   }
 
