@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../test/support/fake-clock';
+import { toneAmplitude } from '../../test/support/signal';
+import { PacedInputStream, PacedOutputStream } from '../audio/paced-stream';
+import type { Clock } from '../base/clock';
+import { InvalidStateError, MediaError } from '../base/errors';
+import type { EngineAudioBackend } from './engine-api';
+import { MediaEngine } from './engine';
+import type { MediaSessionConfig } from './media-session-config';
+import { MemoryNetwork } from './rtp/memory-datagram';
+
+const RATE = 16000;
+
+/** A microphone playing a sine of `freq`, and a speaker that keeps its last 50 frames. */
+class ToneDevices implements EngineAudioBackend {
+  readonly name = 'tone';
+  readonly heard: Int16Array[] = [];
+  constructor(
+    private readonly clock: Clock,
+    private readonly freq: number,
+  ) {}
+  openInput(_id: string, o: { sampleRate: number }) {
+    let phase = 0;
+    return new PacedInputStream(this.clock, 'tone', o.sampleRate, o.sampleRate / 50, (into) => {
+      for (let i = 0; i < into.length; i++) into[i] = Math.round(6000 * Math.sin((phase += (2 * Math.PI * this.freq) / o.sampleRate)));
+    });
+  }
+  openOutput(_id: string, o: { sampleRate: number }) {
+    return new PacedOutputStream(this.clock, 'speaker', o.sampleRate, o.sampleRate / 50, (frame) => {
+      this.heard.push(frame.slice());
+      if (this.heard.length > 50) this.heard.shift();
+    });
+  }
+  /** Amplitude of `freq` over the last 25 frames heard. */
+  level(freq: number): number {
+    const all = new Int16Array(25 * (RATE / 50));
+    this.heard.slice(-25).forEach((f, i) => all.set(f, i * f.length));
+    return toneAmplitude(all, freq, RATE);
+  }
+}
+
+function config(port: number, over: Partial<MediaSessionConfig> = {}): MediaSessionConfig {
+  const codec = { name: 'G722', payloadType: 9, clockRate: 8000, channels: 1 };
+  return {
+    remote: { address: '127.0.0.1', port },
+    rtcp: { mux: true },
+    send: codec,
+    receive: [codec],
+    telephoneEvent: null,
+    ptime: 20,
+    direction: { sending: true, receiving: true },
+    srtp: null,
+    ...over,
+  };
+}
+
+function setup() {
+  const clock = new FakeClock();
+  const net = new MemoryNetwork({ clock, delayMs: 10 });
+  const engine = (freq: number, portMin: number) => {
+    const devices = new ToneDevices(clock, freq);
+    let k = 0;
+    const random = () => (k++ % 50) / 50; // port picks min, min+2, min+4…
+    const e = new MediaEngine({ clock, sampleRate: RATE, portMin, portMax: portMin + 98, openSocket: async (_a, port) => net.open(port), devices, random });
+    return { e, devices };
+  };
+  return { clock, net, engine };
+}
+
+describe('MediaEngine', () => {
+  it('binds an even RTP port and the next one for RTCP, skipping pairs in use', async () => {
+    const { net, engine } = setup();
+    net.open(20001); // the RTCP half of the first pair is taken
+    const { e } = engine(500, 20000);
+    const ep = await e.openEndpoint();
+    expect(ep.port % 2).toBe(0);
+    expect(ep.port).not.toBe(20000);
+    expect(ep.rtcpPort).toBe(ep.port + 1);
+    const muxOnly = await e.openEndpoint({ rtcpPort: false });
+    expect(muxOnly.rtcpPort).toBeUndefined();
+    await e.close();
+    expect(net.openSockets()).toBe(1);
+  });
+
+  it('mixes a conference: each far end hears the local user and the other far end, the local user hears both', async () => {
+    const { clock, net, engine } = setup();
+    const host = engine(800, 21000);
+    const alice = engine(500, 22000);
+    const bob = engine(1200, 23000);
+    const h1 = await host.e.openEndpoint();
+    const h2 = await host.e.openEndpoint();
+    const a = await alice.e.openEndpoint();
+    const b = await bob.e.openEndpoint();
+    await host.e.startSession(h1.id, config(a.port));
+    await host.e.startSession(h2.id, config(b.port));
+    await alice.e.startSession(a.id, config(h1.port));
+    await bob.e.startSession(b.id, config(h2.port));
+    for (let t = 0; t < 3000; t += 100) clock.advance(100);
+    expect(alice.devices.level(800)).toBeGreaterThan(2000);
+    expect(alice.devices.level(1200)).toBeGreaterThan(2000);
+    expect(alice.devices.level(500)).toBeLessThan(300); // never her own voice (N-1 mix)
+    expect(bob.devices.level(800)).toBeGreaterThan(2000);
+    expect(bob.devices.level(500)).toBeGreaterThan(2000);
+    expect(host.devices.level(500)).toBeGreaterThan(2000);
+    expect(host.devices.level(1200)).toBeGreaterThan(2000);
+    expect(host.devices.level(800)).toBeLessThan(300);
+
+    // Holding bob (inactive both ways) takes him out of the mix for alice.
+    await host.e.updateSession(h2.id, config(b.port, { direction: { sending: false, receiving: false } }));
+    for (let t = 0; t < 1000; t += 100) clock.advance(100);
+    expect(alice.devices.level(1200)).toBeLessThan(300);
+    expect(alice.devices.level(800)).toBeGreaterThan(2000);
+
+    for (const x of [host, alice, bob]) await x.e.close();
+    clock.advance(100);
+    expect(clock.pendingTimers()).toBe(0);
+    expect(net.openSockets()).toBe(0);
+  });
+
+  it('stops its ticker and closes devices when the last session ends', async () => {
+    const { clock, net, engine } = setup();
+    const { e } = engine(500, 24000);
+    const ep = await e.openEndpoint();
+    await e.startSession(ep.id, config(9));
+    clock.advance(1000);
+    expect((await e.stats()).ticker.ticks).toBeGreaterThanOrEqual(49);
+    await e.closeEndpoint(ep.id);
+    clock.advance(100);
+    expect(clock.pendingTimers()).toBe(0);
+    expect(net.openSockets()).toBe(0);
+    await expect(e.report(ep.id)).rejects.toBeInstanceOf(InvalidStateError);
+    await e.close();
+  });
+
+  it('reports a device that fails to open and carries on with the call', async () => {
+    const { clock, engine } = setup();
+    const { e } = engine(500, 25000);
+    const broken: EngineAudioBackend = {
+      name: 'broken',
+      openInput: () => {
+        throw new MediaError('media.device', 'no microphone');
+      },
+      openOutput: () => {
+        throw new MediaError('media.device', 'no speaker');
+      },
+    };
+    const e2 = new MediaEngine({ clock, sampleRate: RATE, portMin: 26000, portMax: 26098, openSocket: async (_a, p) => new MemoryNetwork().open(p), devices: broken });
+    const errors: string[] = [];
+    e2.on('deviceError', (m) => errors.push(m));
+    const ep = await e2.openEndpoint({ rtcpPort: false });
+    await e2.startSession(ep.id, config(9));
+    clock.advance(200);
+    expect(errors).toEqual(['input device: no microphone', 'output device: no speaker']);
+    expect((await e2.report(ep.id)).rtp.packetsSent).toBeGreaterThanOrEqual(9);
+    await e2.close();
+    await e.close();
+  });
+
+  it('refuses a second start, and anything after close, with InvalidStateError', async () => {
+    const { engine } = setup();
+    const { e } = engine(500, 27000);
+    const ep = await e.openEndpoint();
+    await e.startSession(ep.id, config(9));
+    await expect(e.startSession(ep.id, config(9))).rejects.toBeInstanceOf(InvalidStateError);
+    await e.close();
+    await expect(e.openEndpoint()).rejects.toBeInstanceOf(InvalidStateError);
+  });
+});
