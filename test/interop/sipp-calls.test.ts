@@ -34,6 +34,10 @@ function received(trace: readonly SippTraceEntry[]): SippTraceEntry[] {
 function sent(trace: readonly SippTraceEntry[]): SippTraceEntry[] {
   return trace.filter((e) => e.direction === 'sent');
 }
+/** Drops UDP retransmissions (a copy of an earlier message of the same direction). */
+function firstCopies(entries: readonly SippTraceEntry[]): SippTraceEntry[] {
+  return entries.filter((e, i) => !entries.slice(0, i).some((p) => p.direction === e.direction && p.text === e.text));
+}
 function only(entries: readonly SippTraceEntry[], kind: string): SippTraceEntry {
   const found = entries.filter((e) => kindOf(e) === kind);
   expect(found.map((e) => e.firstLine), `exactly one ${kind}`).toHaveLength(1);
@@ -126,6 +130,45 @@ d('calls with SIPp', () => {
     expect(branchOf(ack)).toBe(branchOf(invite));
     expect(cseqOf(ack)).toBe('1 ACK');
     expect(toTagOf(ack)).toBe(toTagOf(only(sent(trace), '487')));
+  });
+
+  it('hanging up before any provisional response holds the CANCEL until SIPp\'s first provisional (§9.1)', async () => {
+    const run = await sipp('uas-ring-until-cancel', { args: ['-d', '1000'] });
+    const t = track(ua);
+    const call = ua.dial(uri(run));
+    await until('SIPp to receive the INVITE', () => (readFileSync(join(run.dir, 'messages.log'), { encoding: 'utf8', flag: 'a+' }).includes('INVITE sip:') ? true : undefined));
+    await ua.calls.hangup(call.id);
+    expect(t.last(call.id)?.state).toBe('terminating');
+    const end = await until('the call to end', endOf(t, call.id));
+    expect(end.end).toMatchObject({ cause: 'cancelled', by: 'local', status: 487 });
+
+    // SIPp's pause is longer than T1: the INVITE was retransmitted (Timer A) until the 100 came.
+    const trace = firstCopies(expectSippPassed(await run.result));
+    expect(received(trace).map(kindOf)).toEqual(['INVITE', 'CANCEL', 'ACK']);
+    const invite = only(received(trace), 'INVITE');
+    const cancel = only(received(trace), 'CANCEL');
+    expect(cancel.timeMs).toBeGreaterThanOrEqual(only(sent(trace), '100').timeMs);
+    expect(cancel.timeMs - invite.timeMs).toBeGreaterThanOrEqual(1000 - 20);
+    expect(branchOf(cancel)).toBe(branchOf(invite));
+  });
+
+  it('hanging up in the same tick as dial leaves nothing ringing: no INVITE, or one that is CANCELled', async () => {
+    const run = await sipp('uas-ring-until-cancel', { timeoutMs: 4000 });
+    const t = track(ua);
+    const call = ua.dial(uri(run));
+    await ua.calls.hangup(call.id);
+    const end = await until('the call to end', endOf(t, call.id));
+    expect(end.end).toMatchObject({ cause: 'cancelled', by: 'local' });
+
+    const result = await run.result;
+    const trace = parseSippTrace(result.messages);
+    const seen = received(trace).map(kindOf);
+    // Nothing reached SIPp (it then times out waiting), or the INVITE was cancelled properly.
+    if (seen.length > 0) {
+      expect(seen, 'an INVITE sent after the hangup must be CANCELled (RFC 3261 §9.1)').toEqual(['INVITE', 'CANCEL', 'ACK']);
+      expectSippPassed(result);
+    }
+    expect(t.ended.filter((v) => v.id === call.id)).toHaveLength(1);
   });
 
   // 2 ------------------------------------------------------------------------------------------
