@@ -133,7 +133,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements RequestSen
     return {
       methods: [METHODS.OPTIONS, METHODS.ACK, METHODS.CANCEL, ...[...this.handlers.keys()].filter((m) => m !== METHODS.OPTIONS)],
       accept: ['application/sdp', 'text/plain'],
-      supported: ['path', 'outbound'],
+      supported: ['path', 'outbound', '100rel', 'timer'],
       events: [],
       ...(this.o.userAgent ? { userAgent: this.o.userAgent } : {}),
     };

@@ -2,8 +2,9 @@
  * Two Parley user agents, alice and bob, call each other directly over UDP on 127.0.0.1 with
  * the real stack, dialogs, SDP negotiation and media engines (no devices: silence flows).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CallView } from '../../src-main/shared/model/call';
+import type { SipRequest, SipResponse } from '../../src-main/sip';
 import { UserAgent } from '../../src-main/ua/user-agent';
 
 let alice: UserAgent;
@@ -139,5 +140,72 @@ describe('alice calls bob directly (RFC 3261 §13)', () => {
     alice.dial(bobUri);
     const end = await until('alice ended', () => a.ended[0]);
     expect(end.end).toMatchObject({ cause: 'no-common-codec', status: 488 });
+  });
+});
+
+/** Every response to a request `ua` sends (INVITE, PRACK, UPDATE, BYE …), in arrival order. */
+function responsesTo(ua: UserAgent): SipResponse[] {
+  const seen: SipResponse[] = [];
+  const tl = ua.stack.transactions;
+  const send = tl.sendRequest.bind(tl);
+  vi.spyOn(tl, 'sendRequest').mockImplementation((req, dest, user) =>
+    send(req, dest, { ...user, receiveResponse: (r) => (seen.push(r), user.receiveResponse(r)) }),
+  );
+  return seen;
+}
+
+/** The in-dialog requests that reach `ua`'s dialog layer so far (call the result to read them). */
+function inDialogRequests(ua: UserAgent): () => SipRequest[] {
+  const spy = vi.spyOn(ua.dialogs, 'receiveRequest');
+  return () => spy.mock.calls.map(([r]) => r);
+}
+
+describe('reliable provisional responses and session timers between two Parleys (RFC 3262, RFC 4028)', () => {
+  it('bob sends 180 reliably with his answer, alice PRACKs it, and the 200 (no SDP, session timer) comes after the PRACK', async () => {
+    const responses = responsesTo(alice);
+    const atBob = inDialogRequests(bob);
+    const a = track(alice);
+    bob.autoAnswer = true;
+    const call = alice.dial(bobUri);
+    await until('alice established', () => (a.last(call.id)?.state === 'established' ? true : undefined));
+
+    const ringing = responses.find((r) => r.status === 180)!;
+    expect(ringing.get('Require')).toBe('100rel');
+    const rseq = Number(ringing.get('RSeq'));
+    expect(rseq).toBeGreaterThanOrEqual(1);
+    expect(ringing.contentType).toBe('application/sdp');
+    // The PRACK reached bob inside the early dialog, naming the 180.
+    const prack = atBob().find((r) => r.method === 'PRACK')!;
+    expect(prack.get('RAck')).toBe(`${rseq} ${ringing.cseq.seq} INVITE`);
+    expect(prack.cseq.seq).toBe(ringing.cseq.seq + 1);
+    const prackOk = responses.findIndex((r) => r.cseq.method === 'PRACK' && r.status === 200);
+    const inviteOk = responses.findIndex((r) => r.cseq.method === 'INVITE' && r.status === 200);
+    expect(prackOk).toBeGreaterThan(-1);
+    expect(inviteOk).toBeGreaterThan(prackOk);
+    const ok = responses[inviteOk]!;
+    expect(ok.contentLength).toBe(0);
+    // alice supports timers and did not name a refresher, so she refreshes (RFC 4028 §9).
+    expect(ok.get('Session-Expires')).toBe('1800;refresher=uac');
+    expect(ok.get('Require')).toBe('timer');
+    // Early media from the 180's answer set up alice's media before the 200.
+    expect(a.views.find((v) => v.state === 'ringing' && v.codec !== undefined)).toBeDefined();
+    expect(a.last(call.id)).toMatchObject({ secure: true, codec: 'PCMU/8000' });
+    await alice.calls.hangup(call.id);
+  });
+
+  it('bob refuses a session interval below his Min-SE with 422 and alice retries with his Min-SE', async () => {
+    alice.setCallPreferences({ sessionTimer: { sessionExpires: 100, minSE: 90 } });
+    bob.setCallPreferences({ sessionTimer: { sessionExpires: 1800, minSE: 300 } });
+    const responses = responsesTo(alice);
+    const a = track(alice);
+    bob.autoAnswer = true;
+    const call = alice.dial(bobUri);
+    await until('alice established', () => (a.last(call.id)?.state === 'established' ? true : undefined));
+    const tooSmall = responses.find((r) => r.status === 422)!;
+    expect(tooSmall.get('Min-SE')).toBe('300');
+    const ok = responses.find((r) => r.cseq.method === 'INVITE' && r.status === 200)!;
+    expect(ok.cseq.seq).toBe(tooSmall.cseq.seq + 1);
+    expect(ok.get('Session-Expires')).toBe('300;refresher=uac');
+    await alice.calls.hangup(call.id);
   });
 });

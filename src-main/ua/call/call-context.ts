@@ -13,6 +13,7 @@ import type { NameAddr, SipUri } from '../../sip';
 import type { TransportProtocol } from '../../transport/transport';
 import type { Authenticator } from '../request-sender';
 import type { SipStack } from '../sip-stack';
+import type { SessionTimerSettings } from './session-timer';
 
 export interface CallMediaPreferences {
   /** Codecs in order of preference (default PCMU, PCMA, G722, opus). */
@@ -20,6 +21,8 @@ export interface CallMediaPreferences {
   readonly srtp: SrtpPolicy;
   /** Record every call to this WAV path (local left, remote right). */
   readonly recordPath?: string;
+  /** RFC 4028 session interval and Min-SE (default 1800 s and 90 s). */
+  readonly sessionTimer?: SessionTimerSettings;
 }
 
 /** The account a call is placed from or arrived on (null id: a direct call without account). */
@@ -46,4 +49,7 @@ export interface CallContext {
 }
 
 /** Methods a call answers inside its dialog (Allow). */
-export const CALL_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'UPDATE', 'INFO', 'OPTIONS'] as const;
+export const CALL_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'UPDATE', 'INFO', 'OPTIONS', 'PRACK'] as const;
+
+/** Option tags calls support (Supported): RFC 3891 replaces, RFC 3262 100rel, RFC 4028 timer. */
+export const CALL_SUPPORTED = 'replaces, 100rel, timer';

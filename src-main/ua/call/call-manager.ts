@@ -52,7 +52,7 @@ export interface CallManagerOptions {
   readonly autoAnswer?: () => boolean;
 }
 
-const IN_DIALOG_METHODS = [METHODS.BYE, METHODS.UPDATE, METHODS.INFO] as const;
+const IN_DIALOG_METHODS = [METHODS.BYE, METHODS.UPDATE, METHODS.INFO, METHODS.PRACK] as const;
 
 export class CallManager extends TypedEmitter<CallManagerEvents> {
   private readonly calls = new Map<string, Call>();

@@ -8,7 +8,7 @@ import { InvalidStateError, ParleyError } from '../../base/errors';
 import type { Logger } from '../../base/logger';
 import { randomToken } from '../../base/random-ids';
 import { TypedEmitter } from '../../base/typed-emitter';
-import type { Dialog, DialogUser, SentAck } from '../../dialog/dialog';
+import type { Dialog, DialogRequestOptions, DialogUser, SentAck } from '../../dialog/dialog';
 import { glareRetryDelay } from '../../dialog/reinvite-queue';
 import type { MediaEndpoint } from '../../media/engine-api';
 import type { MediaQualityReport } from '../../media/media-session';
@@ -20,8 +20,9 @@ import { createResponse, METHODS, STATUS, type SipRequest, type SipResponse } fr
 import type { ServerTransaction } from '../../transaction/transaction-layer';
 import type { Flow } from '../../transport/transport';
 import type { CallAccount, CallContext } from './call-context';
-import { CALL_METHODS } from './call-context';
+import { CALL_METHODS, CALL_SUPPORTED } from './call-context';
 import { canMoveCall, isConnected } from './call-state';
+import { refreshByUpdate, SessionTimer, type SessionTimerDecision } from './session-timer';
 import { TwoXxRetransmitter } from './two-xx-retransmitter';
 
 export interface CallEvents extends Record<string, unknown[]> {
@@ -53,6 +54,10 @@ export abstract class Call extends TypedEmitter<CallEvents> implements DialogUse
   private reinviteRetransmitter: TwoXxRetransmitter | undefined;
   /** A re-INVITE from the far end without SDP: our offer went in the 2xx, the answer comes in the ACK. */
   private offerInTwoXx = false;
+  /** RFC 4028 session timer: refresh (ours) or expiry (theirs). */
+  protected readonly sessionTimer: SessionTimer;
+  /** The peer's Allow lists UPDATE (RFC 3311): our session refreshes are UPDATEs then. */
+  protected peerAllowsUpdate = false;
 
   protected constructor(
     protected readonly ctx: CallContext,
@@ -66,6 +71,14 @@ export abstract class Call extends TypedEmitter<CallEvents> implements DialogUse
     this.startedAt = ctx.clock.wallNow();
     this.log = ctx.logger.child(`call.${this.id}`);
     this.onListenerError = (event, error) => this.log.warn('listener failed', { event, error: String(error) });
+    const settings = ctx.preferences().sessionTimer;
+    this.sessionTimer = new SessionTimer({
+      clock: ctx.clock,
+      logger: this.log,
+      ...(settings ? { settings } : {}),
+      refresh: () => void this.refreshSession(),
+      expire: () => void this.bye({ cause: 'session-expired', by: 'network', reason: 'no session refresh (RFC 4028)' }),
+    });
   }
 
   get currentState(): CallState {
@@ -131,6 +144,9 @@ export abstract class Call extends TypedEmitter<CallEvents> implements DialogUse
       case METHODS.UPDATE:
         this.receiveUpdate(request, tx);
         return;
+      case METHODS.PRACK:
+        this.receivePrack(request, tx);
+        return;
       case METHODS.INFO:
       case METHODS.OPTIONS:
         tx.respond(createResponse(request, STATUS.OK));
@@ -155,6 +171,11 @@ export abstract class Call extends TypedEmitter<CallEvents> implements DialogUse
 
   /** The ACK of our answer to the initial INVITE (incoming calls). */
   protected receiveAck(_ack: SipRequest): void {}
+
+  /** RFC 3262 §3: a PRACK that matches no reliable provisional response of ours gets 481. */
+  protected receivePrack(request: SipRequest, tx: ServerTransaction): void {
+    tx.respond(createResponse(request, STATUS.CALL_TRANSACTION_DOES_NOT_EXIST));
+  }
 
   // --- media ------------------------------------------------------------------------------
 
@@ -211,6 +232,8 @@ export abstract class Call extends TypedEmitter<CallEvents> implements DialogUse
       tx.respond(createResponse(request, STATUS.REQUEST_PENDING));
       return;
     }
+    const timer = this.negotiateTimer(request, tx);
+    if (!timer) return;
     let answerText: string;
     let audio: NegotiatedAudio | undefined;
     if (request.contentLength > 0) {
@@ -225,8 +248,9 @@ export abstract class Call extends TypedEmitter<CallEvents> implements DialogUse
       answerText = writeSdp(oa.createOffer());
       this.offerInTwoXx = true;
     }
-    const ok = createResponse(request, STATUS.OK, undefined, { body: answerText, contentType: SDP, headers: this.contactHeaders() });
+    const ok = createResponse(request, STATUS.OK, undefined, { body: answerText, contentType: SDP, headers: [...this.contactHeaders(), ...timer.headers] });
     tx.respond(ok);
+    timer.commit();
     this.reinviteRetransmitter = new TwoXxRetransmitter({
       clock: this.ctx.clock,
       reliable: tx.flow.protocol !== 'udp',
@@ -241,13 +265,19 @@ export abstract class Call extends TypedEmitter<CallEvents> implements DialogUse
 
   private receiveUpdate(request: SipRequest, tx: ServerTransaction): void {
     const oa = this.oa;
-    if (request.contentLength === 0 || !oa) {
-      tx.respond(createResponse(request, STATUS.OK, undefined, { headers: this.contactHeaders() }));
+    const offer = request.contentLength > 0 && oa !== undefined;
+    // RFC 3311 §5.2: an UPDATE offer while one of ours is outstanding gets 491.
+    if (offer && (this.localReinvite || oa.hasOutstandingOffer())) {
+      tx.respond(createResponse(request, STATUS.REQUEST_PENDING));
       return;
     }
-    // RFC 3311 §5.2: an UPDATE offer while one of ours is outstanding gets 491.
-    if (this.localReinvite || oa.hasOutstandingOffer()) {
-      tx.respond(createResponse(request, STATUS.REQUEST_PENDING));
+    const timer = this.negotiateTimer(request, tx);
+    if (!timer) return;
+    const headers = [...this.contactHeaders(), ...timer.headers];
+    if (!offer) {
+      // A refresh without SDP (RFC 4028 §10) or an UPDATE that only refreshes the target.
+      tx.respond(createResponse(request, STATUS.OK, undefined, { headers }));
+      timer.commit();
       return;
     }
     const result = this.readOffer(request.bodyText);
@@ -255,8 +285,36 @@ export abstract class Call extends TypedEmitter<CallEvents> implements DialogUse
       tx.respond(rejectOffer(request, result));
       return;
     }
-    tx.respond(createResponse(request, STATUS.OK, undefined, { body: result.answerText, contentType: SDP, headers: this.contactHeaders() }));
+    tx.respond(createResponse(request, STATUS.OK, undefined, { body: result.answerText, contentType: SDP, headers }));
+    timer.commit();
     void this.applyAudio(result.audio);
+  }
+
+  /** RFC 4028 §9 for a re-INVITE or UPDATE: undefined when it was refused with 422 (§6). */
+  private negotiateTimer(request: SipRequest, tx: ServerTransaction): Extract<SessionTimerDecision, { kind: 'accept' }> | undefined {
+    const decision = this.sessionTimer.negotiate(request);
+    if (decision.kind === 'accept') return decision;
+    tx.respond(createResponse(request, STATUS.SESSION_INTERVAL_TOO_SMALL, undefined, { headers: decision.headers }));
+    return undefined;
+  }
+
+  /** RFC 4028 §10: an UPDATE without SDP when the peer allows it, else a re-INVITE with the same SDP. */
+  private async refreshSession(): Promise<void> {
+    const dialog = this.dialog;
+    if (!dialog || !isConnected(this.state) || this.localReinvite) return;
+    if (!this.peerAllowsUpdate) return void (await this.reinvite(undefined));
+    const r = await refreshByUpdate(this.sessionTimer, (headers) => this.sendInDialog(dialog, METHODS.UPDATE, { headers: [...headers, ['Supported', CALL_SUPPORTED]] }));
+    if (r.end) await this.bye({ cause: 'session-expired', by: 'network', reason: `session refresh failed${r.status ? ` (${r.status})` : ''}` });
+    else if (r.status) this.log.warn('session refresh refused', { status: r.status });
+  }
+
+  /** Sends `method` in `dialog`; resolves with its final response, or undefined (timeout, transport). */
+  protected sendInDialog(dialog: Dialog, method: string, o: DialogRequestOptions): Promise<SipResponse | undefined> {
+    return new Promise((resolve) => {
+      this.ctx.dialogs
+        .sendRequest(dialog, method, o, { receiveResponse: (r) => r.status >= 200 && resolve(r), onTerminated: () => resolve(undefined), onRequestTimeout: () => resolve(undefined), onTransportError: () => resolve(undefined) })
+        .catch(() => resolve(undefined));
+    });
   }
 
   /** Reads a remote offer; on success our answer is committed. */
@@ -296,17 +354,18 @@ export abstract class Call extends TypedEmitter<CallEvents> implements DialogUse
 
   // --- our re-INVITE: hold and resume -----------------------------------------------------
 
-  private async reinvite(hold: boolean, attempt = 1): Promise<boolean> {
+  /** Our re-INVITE: hold (true), resume (false), or a session refresh with the same SDP (undefined). */
+  private async reinvite(hold: boolean | undefined, attempt = 1): Promise<boolean> {
     const dialog = this.dialog;
     const oa = this.oa;
     if (!dialog || !oa) throw new InvalidStateError('the call has no dialog');
     if (this.localReinvite) throw new InvalidStateError('a re-INVITE is already in progress');
     this.localReinvite = true;
-    const offer = writeSdp(oa.createOffer({ hold }));
+    const offer = writeSdp(oa.createOffer(hold === undefined ? {} : { hold }));
     const response = await new Promise<SipResponse | undefined>((resolve) => {
       let sentAck: Promise<SentAck> | undefined;
       this.ctx.dialogs
-        .sendRequest(dialog, METHODS.INVITE, { body: offer, contentType: SDP }, {
+        .sendRequest(dialog, METHODS.INVITE, { body: offer, contentType: SDP, headers: [...this.sessionTimer.requestHeaders(), ['Supported', CALL_SUPPORTED]] }, {
           receiveResponse: (res) => {
             if (res.status < 200) return;
             if (res.status < 300) {
@@ -334,11 +393,15 @@ export abstract class Call extends TypedEmitter<CallEvents> implements DialogUse
       return false;
     }
     if (response.status < 300) {
+      this.sessionTimer.answered(response);
       const ok = await this.readAnswer(response.bodyText);
-      if (ok && isConnected(this.state)) this.enter(hold ? 'held' : 'established');
+      if (ok && isConnected(this.state) && hold !== undefined) this.enter(hold ? 'held' : 'established');
       return ok;
     }
     oa.rollback();
+    if (response.status === STATUS.SESSION_INTERVAL_TOO_SMALL && attempt < 3 && this.sessionTimer.raiseToMinSE(response)) {
+      return this.reinvite(hold, attempt + 1);
+    }
     if (response.status === STATUS.REQUEST_PENDING && attempt < 3) {
       // §14.1: glare; retry after a random time (2.1–4 s if we own the Call-ID, else 0–2 s).
       const delay = glareRetryDelay(this.direction === 'outgoing');
@@ -347,7 +410,7 @@ export abstract class Call extends TypedEmitter<CallEvents> implements DialogUse
       return this.reinvite(hold, attempt + 1);
     }
     if (response.status === STATUS.CALL_TRANSACTION_DOES_NOT_EXIST || response.status === STATUS.REQUEST_TIMEOUT) {
-      await this.finish({ cause: 'no-answer', by: 'remote', status: response.status, reason: response.reason });
+      await this.finish({ cause: hold === undefined ? 'session-expired' : 'no-answer', by: 'remote', status: response.status, reason: response.reason });
     }
     return false;
   }
@@ -360,11 +423,7 @@ export abstract class Call extends TypedEmitter<CallEvents> implements DialogUse
     const dialog = this.dialog;
     if (dialog && dialog.state === 'confirmed') {
       this.enter('terminating');
-      await new Promise<void>((resolve) => {
-        this.ctx.dialogs
-          .sendRequest(dialog, METHODS.BYE, {}, { receiveResponse: (r) => r.status >= 200 && resolve(), onTerminated: () => resolve(), onRequestTimeout: () => resolve(), onTransportError: () => resolve() })
-          .catch(() => resolve());
-      });
+      await this.sendInDialog(dialog, METHODS.BYE, {});
     }
     await this.finish(end);
   }
@@ -374,6 +433,7 @@ export abstract class Call extends TypedEmitter<CallEvents> implements DialogUse
     if (this.state === 'terminated') return;
     this.endInfo = end;
     this.reinviteRetransmitter?.stop();
+    this.sessionTimer.stop();
     this.enter('terminated');
     this.dialog?.terminate();
     const endpoint = this.endpoint;

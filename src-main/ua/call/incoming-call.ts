@@ -5,16 +5,25 @@
  * (486 Busy Here or 603 Decline), or let it ring until the caller gives up (CANCEL → 487,
  * which the transaction layer sends). An INVITE without an offer gets our offer in the 200 and
  * the answer in the ACK (§13.2.1).
+ *
+ * RFC 3262: when the caller supports or requires 100rel, the 180 is sent reliably and carries
+ * the answer (or, without an offer in the INVITE, our offer, answered in the PRACK): §5 "the
+ * UAS MUST send an answer in the first reliable non-failure message"; the 200 then carries no
+ * SDP and waits for that PRACK (reliable-provisional.ts). RFC 4028: the INVITE's
+ * Session-Expires is checked first (422) and answered in the 200 (session-timer.ts).
  */
 import { InvalidStateError } from '../../base/errors';
 import { newTag } from '../../base/random-ids';
-import { writeSdp } from '../../sdp/sdp-codec';
 import type { NegotiatedAudio } from '../../sdp/negotiation-types';
+import { parseSdp, writeSdp as sdpText } from '../../sdp/sdp-codec';
 import { createResponse, NameAddr, STATUS, type SipRequest, type SipResponse } from '../../sip';
 import type { InviteServerTransaction } from '../../transaction/invite-server';
+import type { ServerTransaction } from '../../transaction/transaction-layer';
 import { Call, rejectOffer, SDP } from './call';
 import type { CallAccount, CallContext } from './call-context';
-import { CALL_METHODS } from './call-context';
+import { CALL_METHODS, CALL_SUPPORTED } from './call-context';
+import { hasOptionTag, OPTION_100REL, ReliableProvisionals } from './reliable-provisional';
+import { allowsUpdate, type SessionTimerDecision } from './session-timer';
 import { TwoXxRetransmitter } from './two-xx-retransmitter';
 
 export class IncomingCall extends Call {
@@ -24,6 +33,14 @@ export class IncomingCall extends Call {
   private answerText: string | undefined;
   private audio: NegotiatedAudio | undefined;
   private lateOffer = false;
+  /** RFC 3262: our reliable 1xx, retransmitted until PRACKed. */
+  private reliable: ReliableProvisionals | undefined;
+  /** The SDP went in the reliable 180 (the 200 carries none). */
+  private sdpInProvisional = false;
+  /** Our offer went in the reliable 180; the answer comes in the PRACK (§5). */
+  private offerInProvisional = false;
+  private answerPending = false;
+  private timer: Extract<SessionTimerDecision, { kind: 'accept' }> | undefined;
 
   constructor(
     ctx: CallContext,
@@ -40,6 +57,15 @@ export class IncomingCall extends Call {
    * false when the call was refused here (bad or unacceptable offer); it has then ended.
    */
   async ring(): Promise<boolean> {
+    const timer = this.sessionTimer.negotiate(this.request);
+    if (timer.kind === 'too-small') {
+      // RFC 4028 §9: "the UAS MUST reject the request with a 422 response".
+      this.respond(createResponse(this.request, STATUS.SESSION_INTERVAL_TOO_SMALL, undefined, { toTag: this.toTag, headers: timer.headers }));
+      await this.finish({ cause: 'rejected', by: 'local', status: STATUS.SESSION_INTERVAL_TOO_SMALL, reason: 'Session Interval Too Small' });
+      return false;
+    }
+    this.timer = timer;
+    this.peerAllowsUpdate = allowsUpdate(this.request);
     try {
       await this.openOfferAnswer();
     } catch (error) {
@@ -61,32 +87,58 @@ export class IncomingCall extends Call {
     } else {
       this.lateOffer = true;
     }
-    const ringing = createResponse(this.request, STATUS.RINGING, undefined, { toTag: this.toTag, headers: [['Contact', this.contact().toString()]] });
+    const reliably = hasOptionTag(this.request, 'Supported', OPTION_100REL) || hasOptionTag(this.request, 'Require', OPTION_100REL);
+    let sdp: string | undefined;
+    if (reliably) {
+      // RFC 3262 §5: the first reliable non-failure message carries the answer, or our offer.
+      this.offerInProvisional = this.lateOffer;
+      this.lateOffer = false;
+      sdp = this.offerInProvisional ? sdpText(this.oa!.createOffer()) : this.answerText;
+      this.sdpInProvisional = sdp !== undefined;
+    }
+    const ringing = createResponse(this.request, STATUS.RINGING, undefined, {
+      toTag: this.toTag,
+      headers: [['Contact', this.contact().toString()]],
+      ...(sdp !== undefined ? { body: sdp, contentType: SDP } : {}),
+    });
     this.dialog = this.ctx.dialogs.createUas(this.request, ringing, { localContact: this.contact(), secure: this.request.uri.scheme === 'sips' });
     this.dialog.user = this;
-    this.respond(ringing);
+    if (reliably) {
+      this.reliable = new ReliableProvisionals(this.request, {
+        clock: this.ctx.clock,
+        send: (res) => this.respond(res),
+        onPrackTimeout: () => void this.prackTimeout(),
+      });
+      this.reliable.send(ringing);
+    } else this.respond(ringing);
     this.emitUpdate();
     return true;
   }
 
   /** Answers: 200 with our SDP; media starts at once, the call is established with the ACK. */
   async answer(): Promise<void> {
-    if (this.state !== 'incoming') throw new InvalidStateError(`cannot answer a call that is ${this.state}`);
-    let body = this.answerText;
-    if (this.lateOffer) body = writeSdp(this.oa!.createOffer());
+    if (this.state !== 'incoming' || this.answerPending) throw new InvalidStateError(`cannot answer a call that is ${this.state}`);
+    this.answerPending = true;
+    // RFC 3262 §3: no 2xx before the PRACK of a reliable 1xx that carried SDP.
+    if (this.reliable && !(await this.reliable.readyForTwoXx())) return;
+    if (this.state !== 'incoming') return;
+    this.reliable?.stop();
+    let body = this.sdpInProvisional ? undefined : this.answerText;
+    if (this.lateOffer) body = sdpText(this.oa!.createOffer());
     const ok = createResponse(this.request, STATUS.OK, undefined, {
       toTag: this.toTag,
-      body: body ?? '',
-      contentType: SDP,
+      ...(body !== undefined ? { body, contentType: SDP } : {}),
       headers: [
         ['Contact', this.contact().toString()],
         ['Allow', CALL_METHODS.join(', ')],
-        ['Supported', 'replaces'],
+        ['Supported', CALL_SUPPORTED],
+        ...(this.timer?.headers ?? []),
         ['Server', this.ctx.userAgent],
       ],
     });
     this.enter('answering');
     this.respond(ok);
+    this.timer?.commit();
     // §12.1.1: our 2xx confirms the early dialog.
     this.dialog?.responded(ok);
     this.retransmitter = new TwoXxRetransmitter({
@@ -106,6 +158,7 @@ export class IncomingCall extends Call {
   async reject(status: number = STATUS.BUSY_HERE): Promise<void> {
     if (this.state !== 'incoming') throw new InvalidStateError(`cannot reject a call that is ${this.state}`);
     const res = createResponse(this.request, status, undefined, { toTag: this.toTag });
+    this.reliable?.stop();
     this.respond(res);
     this.dialog?.responded(res);
     await this.finish({ cause: status === STATUS.DECLINE ? 'declined' : 'busy', by: 'local', status });
@@ -143,8 +196,41 @@ export class IncomingCall extends Call {
     this.enter('established');
   }
 
+  /** RFC 3262 §3: the PRACK of our reliable 180 gets 200 (and carries the answer to an offer in it). */
+  protected override receivePrack(request: SipRequest, tx: ServerTransaction): void {
+    if (!this.reliable?.acknowledge(request)) return super.receivePrack(request, tx);
+    if (this.offerInProvisional) {
+      this.offerInProvisional = false;
+      const reading = request.contentLength > 0 ? this.readEarlyAnswer(request.bodyText) : undefined;
+      if (!reading) this.log.warn('no usable answer in the PRACK');
+    }
+    tx.respond(createResponse(request, STATUS.OK));
+  }
+
+  /** Takes the answer now; media starts when the user answers. */
+  private readEarlyAnswer(text: string): boolean {
+    try {
+      const reading = this.oa!.setRemoteAnswer(parseSdp(text));
+      if (reading.ok) this.audio = reading.audio;
+      return reading.ok;
+    } catch {
+      this.oa!.rollback();
+      return false;
+    }
+  }
+
+  /** §3: no PRACK for 64·T1: the INVITE is answered with a 5xx and the call ends. */
+  private async prackTimeout(): Promise<void> {
+    if (this.state !== 'incoming') return;
+    const res = createResponse(this.request, STATUS.SERVER_INTERNAL_ERROR, 'Reliable Provisional Response Not Acknowledged', { toTag: this.toTag });
+    this.respond(res);
+    this.dialog?.responded(res);
+    await this.finish({ cause: 'network', by: 'network', status: res.status, reason: 'no PRACK for our reliable 180' });
+  }
+
   protected override async finish(end: Parameters<Call['finish']>[0]): Promise<void> {
     this.retransmitter?.stop();
+    this.reliable?.stop();
     await super.finish(end);
   }
 

@@ -7,6 +7,7 @@
  */
 import { newCallId, newTag } from '../../base/random-ids';
 import { TransportError } from '../../base/errors';
+import type { Dialog } from '../../dialog/dialog';
 import type { InviteDialogs } from '../../dialog/early-dialogs';
 import { parseSdp, writeSdp } from '../../sdp/sdp-codec';
 import { processAnswer } from '../../sdp/negotiate';
@@ -17,12 +18,16 @@ import type { InviteClientTransaction } from '../../transaction/invite-client';
 import type { Destination } from '../../transport/transport';
 import { Call, SDP } from './call';
 import type { CallAccount, CallContext } from './call-context';
-import { CALL_METHODS } from './call-context';
+import { CALL_METHODS, CALL_SUPPORTED } from './call-context';
 import { endFromStatus, endFromTransport } from './call-end';
+import { ReliableProvisionalTracker } from './reliable-provisional';
+import { allowsUpdate } from './session-timer';
 
 /** §8.1.3.4 leaves the limit to the UA; five hops of redirection is generous. */
 const MAX_REDIRECTS = 5;
 const MAX_AUTH_ROUNDS = 2;
+/** RFC 4028 §7.3: 422 answers raise the interval; two rounds are enough for any sane path. */
+const MAX_422_ROUNDS = 2;
 
 export class OutgoingCall extends Call {
   readonly direction = 'outgoing' as const;
@@ -34,6 +39,9 @@ export class OutgoingCall extends Call {
   private cseq = 1;
   private redirects = 0;
   private authRounds = 0;
+  private intervalRounds = 0;
+  /** RFC 3262 §4: which reliable 1xx get a PRACK (RSeq order per early dialog). */
+  private readonly reliable1xx = new ReliableProvisionalTracker();
   private offer: SessionDescription | undefined;
   private cancelRequested = false;
   /** Early media from a 183 already set up the session with this answer. */
@@ -97,7 +105,9 @@ export class OutgoingCall extends Call {
       routes: this.account.routes.map((r) => r.clone()),
       headers: [
         ['Allow', CALL_METHODS.join(', ')],
-        ['Supported', 'replaces'],
+        // RFC 3262 §4 and RFC 4028 §7.1: we take reliable 1xx and offer a session timer.
+        ['Supported', CALL_SUPPORTED],
+        ...this.sessionTimer.requestHeaders(),
         ['User-Agent', this.ctx.userAgent],
       ],
       body: writeSdp(this.offer!),
@@ -142,10 +152,18 @@ export class OutgoingCall extends Call {
     if (status >= 300 && status < 400 && !this.cancelRequested) {
       if (await this.followRedirect(res)) return;
     }
+    if (status === STATUS.SESSION_INTERVAL_TOO_SMALL && !this.cancelRequested && this.intervalRounds++ < MAX_422_ROUNDS && this.invite && this.sessionTimer.raiseToMinSE(res)) {
+      // RFC 4028 §7.3: the same INVITE with a new CSeq and the larger Session-Expires / Min-SE.
+      const retry = this.invite.clone();
+      retry.remove('Via');
+      retry.set('CSeq', `${++this.cseq} ${METHODS.INVITE}`);
+      for (const [name, value] of this.sessionTimer.requestHeaders()) retry.set(name, value);
+      return this.resend(retry);
+    }
     const outcome = forks.receiveResponse(res);
     switch (outcome.kind) {
       case 'provisional':
-        return this.provisional(res);
+        return this.provisional(res, outcome.dialog);
       case 'confirmed':
         return this.answered(res, forks, outcome.dialog);
       case 'failed': {
@@ -157,22 +175,35 @@ export class OutgoingCall extends Call {
     }
   }
 
-  private async provisional(res: SipResponse): Promise<void> {
+  private async provisional(res: SipResponse, dialog: Dialog | undefined): Promise<void> {
     if (this.state === 'terminating' || this.state === 'terminated') return;
     if (res.status === STATUS.TRYING) return;
+    const verdict = this.reliable1xx.classify(res);
+    if (verdict.kind === 'drop') return; // RFC 3262 §4: neither PRACKed nor processed
+    if (verdict.kind === 'prack' && dialog) this.prack(dialog, verdict.rack);
     if (res.contentLength > 0 && this.earlyAnswerOrigin === undefined && this.oa?.hasLocalOffer()) {
       // 183 Session Progress with SDP: early media (RFC 3960 gateway model) — the far end's
-      // audio plays instead of local ringback.
+      // audio plays instead of local ringback. A 180 with SDP (the answer a reliable 180 must
+      // carry, RFC 3262 §5) sets up the media too, but the call is ringing.
       this.earlyAnswerOrigin = originOf(res.bodyText);
-      if (await this.readAnswer(res.bodyText)) this.enter('early');
+      if (await this.readAnswer(res.bodyText)) this.enter(res.status === STATUS.RINGING ? 'ringing' : 'early');
       return;
     }
     if (res.status === STATUS.RINGING && this.state === 'calling') this.enter('ringing');
   }
 
+  /** RFC 3262 §7.2: PRACK in the early dialog of the reliable 1xx, with RAck "rseq cseq INVITE". */
+  private prack(dialog: Dialog, rack: string): void {
+    void this.sendInDialog(dialog, METHODS.PRACK, { headers: [['RAck', rack]] }).then((r) => {
+      if (!r || r.status >= 300) this.log.warn('PRACK failed', { rack, status: r?.status });
+    });
+  }
+
   private async answered(res: SipResponse, forks: InviteDialogs, dialog: NonNullable<InviteDialogs['confirmed']>): Promise<void> {
     this.dialog = dialog;
     dialog.user = this;
+    this.peerAllowsUpdate = allowsUpdate(res);
+    this.sessionTimer.answered(res);
     await forks.acknowledge(dialog).catch((e: unknown) => this.log.warn('ACK not sent', { error: String(e) }));
     if (this.cancelRequested) {
       // The 2xx crossed our CANCEL (§9.1): the call exists now, so end it with BYE.

@@ -65,6 +65,25 @@ function deltaSeconds(text: string): number | undefined {
   return n > 0 ? n : undefined;
 }
 
+/**
+ * Our session refresh by UPDATE without SDP (§10), sent through `send`; a 422 is retried once with
+ * its larger Min-SE. "If the session refresh request transaction times out or generates a 408
+ * or 481 response, then the UAC sends a BYE request": the result says so with `end`.
+ */
+export async function refreshByUpdate(
+  timer: SessionTimer,
+  send: (headers: [string, string][]) => Promise<SipResponse | undefined>,
+): Promise<{ readonly end: boolean; readonly status?: number }> {
+  let res = await send(timer.requestHeaders());
+  if (res?.status === 422 && timer.raiseToMinSE(res)) res = await send(timer.requestHeaders());
+  if (res && res.status < 300) {
+    timer.answered(res);
+    return { end: false };
+  }
+  if (!res) return { end: true };
+  return { end: res.status === 408 || res.status === 481, status: res.status };
+}
+
 /** Whether the peer lists UPDATE in Allow (RFC 3311): refreshes may then be UPDATEs without SDP. */
 export function allowsUpdate(m: SipMessage): boolean {
   return m.getAll('Allow').some((v) => v.trim().toUpperCase() === 'UPDATE');
@@ -74,10 +93,11 @@ export function allowsUpdate(m: SipMessage): boolean {
 export type SessionTimerDecision =
   /** §6, §9: the interval is below our Min-SE: answer 422 with these headers. */
   | { readonly kind: 'too-small'; readonly headers: [string, string][] }
-  /** Put `headers` into the 2xx, then call `commit()` once it is sent (§9: the timer starts then). */
-  | { readonly kind: 'accept'; readonly headers: [string, string][]; commit(): void }
-  /** No session timer for this session. */
-  | { readonly kind: 'none' };
+  /**
+   * Put `headers` into the 2xx, then call `commit()` once it is sent (§9: the timer starts
+   * then). No headers and a no-op commit when the session runs without a timer.
+   */
+  | { readonly kind: 'accept'; readonly headers: [string, string][]; commit(): void };
 
 export interface SessionTimerOptions {
   readonly clock: Clock;
@@ -165,7 +185,7 @@ export class SessionTimer {
     if (se && se.interval < this.settings.minSE) {
       return { kind: 'too-small', headers: [['Min-SE', String(this.settings.minSE)]] };
     }
-    if (!se && this.interval === undefined) return { kind: 'none' };
+    if (!se && this.interval === undefined) return { kind: 'accept', headers: [], commit: () => {} };
     const interval = se?.interval ?? this.interval!;
     const refresher = se?.refresher ?? (se && hasOptionTag(req, 'Supported', OPTION_TIMER) ? 'uac' : 'uas');
     const headers: [string, string][] = [['Session-Expires', `${interval};refresher=${refresher}`]];
