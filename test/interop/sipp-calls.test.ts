@@ -171,6 +171,26 @@ d('calls with SIPp', () => {
     expect(t.ended.filter((v) => v.id === call.id)).toHaveLength(1);
   });
 
+  it('a 200 OK that crosses the CANCEL is ACKed and the call ended with BYE, "cancelled" by local', async () => {
+    const run = await sipp('uas-answer-crosses-cancel');
+    const t = track(ua);
+    const call = ua.dial(uri(run));
+    await until('Parley to hear ringing', inState(t, call.id, 'ringing'));
+    await ua.calls.hangup(call.id);
+    const end = await until('the call to end', endOf(t, call.id));
+    expect(end.end).toMatchObject({ cause: 'cancelled', by: 'local' });
+    expect(t.ended.filter((v) => v.id === call.id)).toHaveLength(1);
+
+    const trace = firstCopies(expectSippPassed(await run.result));
+    expect(received(trace).map(kindOf)).toEqual(['INVITE', 'CANCEL', 'ACK', 'BYE']);
+    const ack = only(received(trace), 'ACK');
+    // §13.2.2.4: the ACK of a 2xx is a new transaction to the remote target.
+    expect(ack.firstLine).toBe(`ACK ${uri(run)} SIP/2.0`);
+    expect(cseqOf(ack)).toBe('1 ACK');
+    expect(branchOf(ack)).not.toBe(branchOf(only(received(trace), 'INVITE')));
+    expect(cseqOf(only(received(trace), 'BYE'))).toBe('2 BYE');
+  });
+
   // 2 ------------------------------------------------------------------------------------------
   it('SIPp calls, Parley rings and rejects with 486; SIPp sees 180 then 486 and its ACK ends it', async () => {
     const t = track(ua);
