@@ -12,7 +12,8 @@ import type { CallState, CallView } from '../../src-main/shared/model/call';
 import { UserAgent } from '../../src-main/ua/user-agent';
 import { pollUntil, sleep } from './support/managed-process';
 import { interopDescribe } from './support/peers';
-import { freePorts } from './support/ports';
+import { startCli } from './support/parley-cli';
+import { freePort, freePorts } from './support/ports';
 import { parseSippTrace, SCENARIO_DIR, startSipp, type SippOptions, type SippResult, type SippRun, type SippTraceEntry } from './support/sipp';
 
 const d = interopDescribe(['sipp']);
@@ -356,4 +357,38 @@ d('calls with SIPp', () => {
     expect(waited, `retry after ${waited} ms`).toBeGreaterThanOrEqual(2100 - 20);
     expect(waited, `retry after ${waited} ms`).toBeLessThanOrEqual(4000 + 200);
   }, 20_000);
+
+  // The CLI ------------------------------------------------------------------------------------
+  it('`parley call` to a SIPp that answers 486 exits 2 with one stderr line saying busy', async () => {
+    const run = await sipp('uas-reject');
+    const cli = startCli(['call', uri(run), '--listen', '127.0.0.1:0'], { timeoutMs: 20_000 });
+    const out = await cli.result;
+    expect(out.code, out.stderr).toBe(2);
+    expect(out.stderr.trim().split('\n')).toEqual([`parley: call to ${uri(run)} failed: busy (486 Busy Here)`]);
+    const trace = expectSippPassed(await run.result);
+    expect(received(trace).map(kindOf)).toEqual(['INVITE', 'ACK']);
+  });
+
+  it('`parley call --duration 1` through 183 early media to the answer exits 0 and SIPp gets the BYE', async () => {
+    const run = await sipp('uas-early-media', { args: ['-d', '500'] });
+    const cli = startCli(['call', uri(run), '--listen', '127.0.0.1:0', '--duration', '1'], { timeoutMs: 20_000 });
+    const out = await cli.result;
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).toBe('');
+    const trace = expectSippPassed(await run.result);
+    expect(received(trace).map(kindOf)).toEqual(['INVITE', 'ACK', 'BYE']);
+  });
+
+  it('`parley answer` takes a call from a SIPp UAC that hangs up after 1 s and exits 0', async () => {
+    const port = await freePort();
+    const cli = startCli(['answer', '--listen', `127.0.0.1:${port}`], { timeoutMs: 20_000 });
+    await until('the CLI to listen', () => (cli.stdout().includes('waiting for calls') ? true : undefined), 15_000);
+    const run = await sipp('uac-call-then-bye', { remote: `127.0.0.1:${port}`, args: ['-s', 'parley', '-d', '1000'] });
+    const trace = expectSippPassed(await run.result);
+    expect(received(trace).map(kindOf).filter((k) => k !== '100' && k !== '180')).toEqual(['200', '200']);
+    expect(cseqOf(received(trace).filter((e) => kindOf(e) === '200')[1]!)).toBe('2 BYE');
+    const out = await cli.result;
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/call ended: the other side hung up/);
+  });
 });
