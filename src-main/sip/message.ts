@@ -47,8 +47,11 @@ export abstract class SipMessage {
   /** @internal */
   _offsets: number[] = [];
 
-  /** The body bytes (empty when none). */
-  body: Buffer = EMPTY_BODY;
+  private _body: Buffer = EMPTY_BODY;
+  // A parsed body stays in the parser's input until first read, then is copied out of it.
+  private _bodySource: Buffer | undefined = undefined;
+  private _bodyStart = 0;
+  private _bodyEnd = 0;
 
   // Caches of typed views; `undefined` means not parsed yet.
   /** @internal */ _vias: Via[] | undefined;
@@ -350,11 +353,34 @@ export abstract class SipMessage {
     this.set('Max-Forwards', String(value));
   }
 
+  /**
+   * The body bytes (empty when none). A parsed message copies them out of the parser's input on
+   * first read, so that input must not be changed while the message is in use.
+   */
+  get body(): Buffer {
+    if (this._bodySource !== undefined) {
+      this._body = Buffer.from(this._bodySource.subarray(this._bodyStart, this._bodyEnd));
+      this._bodySource = undefined;
+    }
+    return this._body;
+  }
+  set body(value: Buffer) {
+    this._body = value;
+    this._bodySource = undefined;
+  }
+
+  /** @internal the body is source[start, end), copied out when first read. */
+  setBodySource(source: Buffer, start: number, end: number): void {
+    this._bodySource = source;
+    this._bodyStart = start;
+    this._bodyEnd = end;
+  }
+
   /** The Content-Length header's value if present, else the body length. */
   get contentLength(): number {
     if (this._contentLength === undefined) {
       const i = this._keys.indexOf('content-length');
-      if (i < 0) return this.body.length;
+      if (i < 0) return this._bodySource !== undefined ? this._bodyEnd - this._bodyStart : this._body.length;
       const v = this._values[i]!.trim();
       const n = parseDigits(v, 0, v.length, 10);
       if (n < 0) throw new SipParseError('bad Content-Length', this._offsets[i]!);

@@ -73,6 +73,16 @@ describe('parseMessage', () => {
     expect(errorOf(msg(BASE, 'hello'), 'stream').message).toMatch(/missing Content-Length/);
   });
 
+  it('copies the body out of the input on first read; later changes to the input do not reach it', () => {
+    const input = Buffer.from(msg([...BASE, 'Content-Length: 5'], 'hello'));
+    const m = parseMessage(input);
+    expect(m.contentLength).toBe(5);
+    expect(m.bodyText).toBe('hello');
+    input.fill(0x78, input.length - 5);
+    expect(m.bodyText).toBe('hello');
+    expect(m.clone().bodyText).toBe('hello');
+  });
+
   it('keeps a UTF-8 body intact and counts Content-Length in bytes', () => {
     const body = 'Grüße 👋';
     const m = parseMessage(msg([...BASE, `Content-Length: ${Buffer.byteLength(body)}`], body));

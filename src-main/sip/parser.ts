@@ -2,6 +2,11 @@
  * Bytes to a SIP message (RFC 3261 §7, §25). One pass finds the start line and the header
  * boundaries with indexOf; the fields a transaction needs (Via, From, To, CSeq, Call-ID,
  * Content-Length, Max-Forwards) are parsed and checked at once, everything else on first access.
+ * What is checked now but built later: the Request-URI, the URI and parameters of From and To,
+ * the parameters of each Via (the branch is taken out), and the body (copied out of the input
+ * when first read, so the input must not be changed while the message is in use).
+ * The usual shapes of a URI, a Via and a name-addr go through one anchored pattern each before
+ * the full scanners, which handle everything else and name the faults.
  * Faults throw `SipMessageError` (a `SipParseError`) with the byte offset and what is wrong.
  */
 import { SipParseError } from '../base/errors';
@@ -166,10 +171,10 @@ export function parseMessage(data: Buffer | string, options: ParseOptions = {}):
   const cl = msg._contentLength;
   if (cl === undefined) {
     if (options.mode === 'stream') cur.fail('missing Content-Length header (required on stream transports)', at);
-    if (available > 0) msg.body = Buffer.from(buf.subarray(bodyStart, len));
+    if (available > 0) msg.setBodySource(buf, bodyStart, len);
   } else {
     if (cl > available) throw new SipMessageError(`Content-Length ${cl} exceeds body ${available} bytes`, len);
-    if (cl > 0) msg.body = Buffer.from(buf.subarray(bodyStart, bodyStart + cl));
+    if (cl > 0) msg.setBodySource(buf, bodyStart, bodyStart + cl);
   }
   return msg;
 }
