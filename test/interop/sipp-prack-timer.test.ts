@@ -1,0 +1,99 @@
+/**
+ * Reliable provisional responses (RFC 3262) and session timers (RFC 4028) against SIPp: a
+ * UserAgent on 127.0.0.1 over UDP calls SIPp UAS scenarios or is called by a SIPp UAC, and each
+ * case checks SIPp's exit code and message trace (the scenarios check RAck / RSeq themselves)
+ * and Parley's CallView states and end.
+ */
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import type { CallState, CallView } from '../../src-main/shared/model/call';
+import { UserAgent, type UserAgentOptions } from '../../src-main/ua/user-agent';
+import { pollUntil } from './support/managed-process';
+import { interopDescribe } from './support/peers';
+import { freePorts } from './support/ports';
+import { parseSippTrace, startSipp, type SippOptions, type SippResult, type SippRun, type SippTraceEntry } from './support/sipp';
+
+const d = interopDescribe(['sipp']);
+
+const header = (e: SippTraceEntry, name: string): string | undefined => new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(e.text)?.[1]?.trim();
+/** 'INVITE' for a request, '180' for a response. */
+const kindOf = (e: SippTraceEntry): string => (e.firstLine.startsWith('SIP/2.0 ') ? (e.firstLine.split(' ')[1] ?? '') : (e.firstLine.split(' ')[0] ?? ''));
+const received = (trace: readonly SippTraceEntry[]) => trace.filter((e) => e.direction === 'received');
+const sent = (trace: readonly SippTraceEntry[]) => trace.filter((e) => e.direction === 'sent');
+/** Drops UDP retransmissions (a copy of an earlier message of the same direction). */
+const firstCopies = (entries: readonly SippTraceEntry[]) => entries.filter((e, i) => !entries.slice(0, i).some((p) => p.direction === e.direction && p.text === e.text));
+
+function expectSippPassed(result: SippResult): SippTraceEntry[] {
+  expect(result.exitCode, `SIPp failed:\n${result.errors}\n${result.screen || result.output}\n${result.messages}`).toBe(0);
+  return parseSippTrace(result.messages);
+}
+
+function track(ua: UserAgent) {
+  const views: CallView[] = [];
+  const ended: CallView[] = [];
+  const incoming: CallView[] = [];
+  ua.on('call.updated', (v) => views.push(v));
+  ua.on('call.ended', (v) => ended.push(v));
+  ua.on('call.incoming', (v) => incoming.push(v));
+  return {
+    views,
+    ended,
+    incoming,
+    last: (id: string) => [...views].reverse().find((v) => v.id === id),
+    states: (id: string): CallState[] => views.filter((v) => v.id === id).map((v) => v.state).filter((s, i, all) => i === 0 || all[i - 1] !== s),
+  };
+}
+
+const until = <T>(what: string, check: () => T | undefined, timeoutMs = 8000): Promise<T> => pollUntil(what, timeoutMs, check, 10);
+
+d('100rel and session timers with SIPp', () => {
+  let ua: UserAgent | undefined;
+  let runs: SippRun[] = [];
+
+  async function parley(o: Partial<UserAgentOptions> = {}): Promise<UserAgent> {
+    ua = await UserAgent.create({ listen: { host: '127.0.0.1', port: 0 }, transports: ['udp'], callPreferences: { srtp: 'off', codecs: ['PCMU'] }, ...o });
+    return ua;
+  }
+  beforeEach(() => {
+    ua = undefined;
+  });
+  afterEach(async () => {
+    await ua?.shutdown(500);
+    await Promise.all(runs.map((r) => r.dispose()));
+    runs = [];
+  });
+
+  /** SIPp with its media keywords on a free port pair of its own. */
+  async function sipp(scenario: string, opts: Omit<SippOptions, 'scenario'> = {}): Promise<SippRun> {
+    const media = ['-mi', '127.0.0.1', '-mp', String(await freePorts(4))];
+    const run = await startSipp({ scenario, timeoutMs: 20_000, ...opts, args: [...media, ...(opts.args ?? [])] });
+    runs.push(run);
+    return run;
+  }
+  const uri = (run: SippRun): string => `sip:service@127.0.0.1:${run.port}`;
+
+  it('PRACKs a reliable 180 once (not its retransmission) with RAck "1 1 INVITE", and the 200 without SDP keeps the 180\'s answer', async () => {
+    const ua = await parley();
+    const run = await sipp('uas-100rel-ringing');
+    const t = track(ua);
+    const call = ua.dial(uri(run));
+    await until('the call to be established', () => (t.last(call.id)?.state === 'established' ? true : undefined));
+    expect(t.states(call.id)).toEqual(['calling', 'ringing', 'established']);
+    expect(t.last(call.id)).toMatchObject({ codec: 'PCMU/8000' });
+    await ua.calls.hangup(call.id);
+    expect((await until('the call to end', () => t.ended[0])).end).toMatchObject({ cause: 'completed', by: 'local' });
+
+    const trace = expectSippPassed(await run.result);
+    const inbound = firstCopies(received(trace));
+    expect(inbound.map(kindOf)).toEqual(['INVITE', 'PRACK', 'ACK', 'BYE']);
+    const [invite, prack, ack, bye] = inbound as [SippTraceEntry, SippTraceEntry, SippTraceEntry, SippTraceEntry];
+    expect(header(invite, 'Supported')).toMatch(/\b100rel\b/);
+    expect(header(prack, 'RAck')).toBe('1 1 INVITE');
+    expect(header(prack, 'CSeq')).toBe('2 PRACK');
+    // The PRACK goes to the 180's Contact inside the early dialog (To tag of the 180).
+    expect(prack.firstLine).toBe(`PRACK sip:service@127.0.0.1:${run.port} SIP/2.0`);
+    expect(header(prack, 'To')).toMatch(/;tag=\S+SIPpTag01/);
+    expect(header(ack, 'CSeq')).toBe('1 ACK');
+    expect(header(bye, 'CSeq')).toBe('3 BYE');
+    expect(sent(trace).map(kindOf)).toEqual(['100', '180', '180', '200', '200', '200']);
+  });
+});
