@@ -96,4 +96,27 @@ d('100rel and session timers with SIPp', () => {
     expect(header(bye, 'CSeq')).toBe('3 BYE');
     expect(sent(trace).map(kindOf)).toEqual(['100', '180', '180', '200', '200', '200']);
   });
+
+  it('answers an INVITE that requires 100rel with a reliable 180 carrying the answer, and sends the 200 after the PRACK', async () => {
+    const ua = await parley({ autoAnswer: true });
+    const t = track(ua);
+    const run = await sipp('uac-100rel-call', { remote: `127.0.0.1:${ua.stack.localAddress('udp').port}`, args: ['-s', 'parley', '-d', '500'] });
+    const trace = expectSippPassed(await run.result);
+    const incoming = await until('the incoming call', () => t.incoming[0]);
+    expect((await until('the call to end', () => t.ended[0])).end).toMatchObject({ cause: 'completed', by: 'remote' });
+    expect(t.states(incoming.id)).toEqual(['incoming', 'answering', 'established', 'terminated']);
+
+    const outbound = firstCopies(sent(trace));
+    expect(outbound.map(kindOf)).toEqual(['INVITE', 'PRACK', 'ACK', 'BYE']);
+    const answers = firstCopies(received(trace));
+    expect(answers.map(kindOf)).toEqual(['180', '200', '200', '200']);
+    const [ringing, prackOk, inviteOk] = answers as [SippTraceEntry, SippTraceEntry, SippTraceEntry];
+    expect(header(ringing, 'Require')).toBe('100rel');
+    expect(Number(header(ringing, 'RSeq'))).toBeGreaterThanOrEqual(1);
+    expect(header(ringing, 'Content-Type')).toBe('application/sdp');
+    expect(header(prackOk, 'CSeq')).toBe('2 PRACK');
+    expect(header(inviteOk, 'CSeq')).toBe('1 INVITE');
+    expect(header(inviteOk, 'Content-Length')).toBe('0');
+    expect(header(inviteOk, 'Supported')).toMatch(/\b100rel\b.*\btimer\b/);
+  });
 });
