@@ -172,6 +172,21 @@ d('calls with SIPp', () => {
     expect(t.ended.filter((v) => v.id === call.id)).toHaveLength(1);
   });
 
+  it('hanging up in the same tick as dial to a far end that answers at once: the call ends once and never comes back from "terminated"', async () => {
+    const run = await sipp('uas-answer-call', { timeoutMs: 4000 });
+    const t = track(ua);
+    const call = ua.dial(uri(run));
+    await ua.calls.hangup(call.id);
+    await until('the call to end', endOf(t, call.id));
+    const result = await run.result;
+    const seen = received(parseSippTrace(result.messages)).map(kindOf);
+    // Whatever reached SIPp did not leave a call up there.
+    if (seen.includes('INVITE')) expect(seen.includes('BYE') || seen.includes('CANCEL'), `SIPp saw ${seen.join(', ')}`).toBe(true);
+    expect(t.ended.filter((v) => v.id === call.id).map((v) => v.end)).toEqual([{ cause: 'cancelled', by: 'local' }]);
+    const states = t.views.filter((v) => v.id === call.id).map((v) => v.state);
+    expect(states.slice(states.indexOf('terminated')).every((s) => s === 'terminated'), `states ${states.join(' → ')}`).toBe(true);
+  });
+
   it('a 200 OK that crosses the CANCEL is ACKed and the call ended with BYE, "cancelled" by local', async () => {
     const run = await sipp('uas-answer-crosses-cancel');
     const t = track(ua);
