@@ -59,6 +59,8 @@ export class OutgoingCall extends Call {
   async start(): Promise<void> {
     try {
       const oa = await this.openOfferAnswer();
+      // Hung up while the media was being set up: nothing was sent, so there is nothing to cancel.
+      if (this.cancelRequested) return;
       this.offer = oa.createOffer();
       this.emitUpdate();
       await this.sendInvite(this.buildInvite());
@@ -122,6 +124,7 @@ export class OutgoingCall extends Call {
   private async sendInvite(invite: SipRequest): Promise<void> {
     this.invite = invite;
     const dest = await this.destination(invite);
+    if (this.cancelRequested && !this.transaction) return; // hung up during the lookup: nothing went out
     this.forks = this.ctx.dialogs.forInvite(invite, { localContact: this.localContact(), secure: this.account.secure });
     const forks = this.forks;
     this.transaction = this.ctx.stack.transactions.sendRequest(invite, dest, {
