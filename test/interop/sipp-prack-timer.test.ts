@@ -119,4 +119,52 @@ d('100rel and session timers with SIPp', () => {
     expect(header(inviteOk, 'Content-Length')).toBe('0');
     expect(header(inviteOk, 'Supported')).toMatch(/\b100rel\b.*\btimer\b/);
   });
+
+  /** Parley accepting a 6 s session interval (RFC 4028's floor is 90 s; this is a test setting). */
+  const shortTimers = { callPreferences: { srtp: 'off', codecs: ['PCMU'], sessionTimer: { sessionExpires: 6, minSE: 6 } } } as const;
+
+  it('sends BYE with cause "session-expired" 4 s after the 200 when the refresher (SIPp, refresher=uas) never refreshes', async () => {
+    const ua = await parley(shortTimers);
+    const run = await sipp('uas-session-timer-silent');
+    const t = track(ua);
+    const call = ua.dial(uri(run));
+    await until('the call to be established', () => (t.last(call.id)?.state === 'established' ? true : undefined));
+    const end = await until('the session to expire', () => t.ended[0], 10_000);
+    expect(end.end).toMatchObject({ cause: 'session-expired', by: 'network' });
+    expect(t.states(call.id)).toEqual(['calling', 'established', 'terminating', 'terminated']);
+
+    const trace = expectSippPassed(await run.result);
+    const invite = firstCopies(received(trace)).find((e) => kindOf(e) === 'INVITE')!;
+    expect(header(invite, 'Session-Expires')).toBe('6');
+    expect(header(invite, 'Min-SE')).toBe('6');
+    const ok = sent(trace).find((e) => kindOf(e) === '200')!;
+    const bye = received(trace).find((e) => kindOf(e) === 'BYE')!;
+    // §10: the BYE goes min(32, 6/3) = 2 s before the 6 s interval ends.
+    expect(bye.timeMs - ok.timeMs).toBeGreaterThan(3_700);
+    expect(bye.timeMs - ok.timeMs).toBeLessThan(5_000);
+  });
+
+  it('refreshes with a re-INVITE carrying the unchanged SDP 3 s after the 200 when it is the refresher and the peer has no UPDATE', async () => {
+    const ua = await parley(shortTimers);
+    const run = await sipp('uas-session-timer-refreshed');
+    const t = track(ua);
+    const call = ua.dial(uri(run));
+    await until('the call to be established', () => (t.last(call.id)?.state === 'established' ? true : undefined));
+    await new Promise((r) => setTimeout(r, 4_000));
+    expect(t.last(call.id)?.state).toBe('established');
+    await ua.calls.hangup(call.id);
+    expect((await until('the call to end', () => t.ended[0])).end).toMatchObject({ cause: 'completed', by: 'local' });
+
+    const trace = expectSippPassed(await run.result);
+    const inbound = firstCopies(received(trace));
+    expect(inbound.map(kindOf)).toEqual(['INVITE', 'ACK', 'INVITE', 'ACK', 'BYE']);
+    const [invite, , refresh] = inbound as [SippTraceEntry, SippTraceEntry, SippTraceEntry];
+    expect(header(refresh, 'CSeq')).toBe('2 INVITE');
+    expect(header(refresh, 'Session-Expires')).toBe('6;refresher=uac');
+    // RFC 3264 §8: an unchanged description keeps its o= version.
+    expect(/^o=.*$/m.exec(refresh.text)?.[0]).toBe(/^o=.*$/m.exec(invite.text)?.[0]);
+    const ok = sent(trace).find((e) => kindOf(e) === '200')!;
+    expect(refresh.timeMs - ok.timeMs).toBeGreaterThan(2_700);
+    expect(refresh.timeMs - ok.timeMs).toBeLessThan(3_600);
+  });
 });
