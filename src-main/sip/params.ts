@@ -158,6 +158,15 @@ export function scanParams(s: string, start: number, end: number, lenientWs: boo
 export function findCleanParam(s: string, start: number, end: number, want: string): void {
   paramHit.start = PARAM_ABSENT;
   paramHit.end = PARAM_ABSENT;
+  // Usually the wanted one comes first, spelled as asked (";tag=…", ";branch=…").
+  const v = start + 2 + want.length;
+  if (v <= end && s.charCodeAt(v - 1) === 61 && s.startsWith(want, start + 1)) {
+    let stop = s.indexOf(';', v);
+    if (stop < 0 || stop > end) stop = end;
+    paramHit.start = v;
+    paramHit.end = stop;
+    return;
+  }
   let nextEq = -1;
   let i = start;
   while (i < end) {
