@@ -13,7 +13,29 @@ import { WavAudioBackend } from './wav-device';
 export type EngineDeviceSpec =
   | { readonly kind: 'null' }
   | { readonly kind: 'wav'; readonly inputPath?: string; readonly outputPath?: string; readonly loop?: boolean }
-  | { readonly kind: 'portaudio'; readonly stallMs?: number; readonly outputQueueFrames?: number };
+  | { readonly kind: 'portaudio'; readonly stallMs?: number; readonly outputQueueFrames?: number }
+  /** Capture from one kind and play to another (a WAV microphone with a real speaker, …). */
+  | { readonly kind: 'split'; readonly input: DeviceEnd; readonly output: DeviceEnd };
+
+/** One direction of a split: which backend, and which of its devices ('default' if unset). */
+export type DeviceEnd =
+  | { readonly kind: 'null' }
+  | { readonly kind: 'wav'; readonly path: string; readonly loop?: boolean }
+  | { readonly kind: 'portaudio'; readonly device?: string; readonly stallMs?: number };
+
+function endBackend(end: DeviceEnd, direction: 'input' | 'output', clock: Clock): { backend: AudioBackend; id: string } {
+  switch (end.kind) {
+    case 'null':
+      return { backend: new NullAudioBackend(clock), id: 'default' };
+    case 'wav':
+      return {
+        backend: new WavAudioBackend(direction === 'input' ? { clock, inputPath: end.path, loop: end.loop ?? true } : { clock, outputPath: end.path }),
+        id: 'default',
+      };
+    case 'portaudio':
+      return { backend: new NaudiodonBackend({ clock, ...(end.stallMs !== undefined ? { stallMs: end.stallMs } : {}) }), id: end.device ?? 'default' };
+  }
+}
 
 /** The factory the media worker calls (`devices.export` defaults to this name). */
 export function createEngineDevices(spec: EngineDeviceSpec, clock: Clock): AudioBackend {
@@ -33,6 +55,16 @@ export function createEngineDevices(spec: EngineDeviceSpec, clock: Clock): Audio
         ...(spec.stallMs !== undefined ? { stallMs: spec.stallMs } : {}),
         ...(spec.outputQueueFrames !== undefined ? { outputQueueFrames: spec.outputQueueFrames } : {}),
       });
+    case 'split': {
+      const input = endBackend(spec.input, 'input', clock);
+      const output = endBackend(spec.output, 'output', clock);
+      return {
+        name: `${input.backend.name}+${output.backend.name}`,
+        listDevices: () => [...input.backend.listDevices(), ...output.backend.listDevices()],
+        openInput: (_id, options) => input.backend.openInput(input.id, options),
+        openOutput: (_id, options) => output.backend.openOutput(output.id, options),
+      };
+    }
     default:
       throw new ValidationError(`unknown device kind ${(spec as { kind: string }).kind}`);
   }

@@ -1,21 +1,20 @@
 /**
  * The audio side of a CLI call: the microphone from a WAV (`--play`, looped) or a PortAudio
  * device (`--audio-in`), the far end's audio to a WAV (`--record`) or a device (`--audio-out`);
- * silence in and nothing out when neither is given. Devices are matched by id or name.
+ * silence in and nothing out when neither is given. Devices are matched here by id or name,
+ * and the result is plain data: the media engine opens them on its own worker thread.
  */
 import type { Clock } from '../base/clock';
 import { ValidationError } from '../base/errors';
 import type { AudioBackend, AudioDeviceInfo } from '../audio/device';
+import type { DeviceEnd, EngineDeviceSpec } from '../audio/engine-devices';
 import { NaudiodonBackend } from '../audio/naudiodon-device';
-import { NullAudioBackend } from '../audio/null-device';
-import { WavAudioBackend } from '../audio/wav-device';
-import type { EngineAudioBackend } from '../media/engine-api';
 import type { CallOptions } from './call-options';
 
 export interface CliAudio {
-  readonly backend: EngineAudioBackend;
-  readonly inputDevice: string;
-  readonly outputDevice: string;
+  readonly devices: EngineDeviceSpec;
+  /** The engine's rate: 48 kHz for sound cards, 16 kHz for files (cheaper to resample, wideband). */
+  readonly sampleRate: number;
 }
 
 /** Finds a device by exact id, else by name (case-insensitive), for a direction. */
@@ -31,25 +30,19 @@ export function findDevice(devices: readonly AudioDeviceInfo[], wanted: string, 
 }
 
 export function cliAudio(o: CallOptions, clock: Clock, portaudio?: AudioBackend): CliAudio {
-  const none = new NullAudioBackend(clock);
-  let pa: AudioBackend | undefined = portaudio;
-  const devices = (): AudioDeviceInfo[] => (pa ??= new NaudiodonBackend({ clock })).listDevices();
+  let listed: AudioDeviceInfo[] | undefined;
+  const devices = (): AudioDeviceInfo[] => (listed ??= (portaudio ?? new NaudiodonBackend({ clock })).listDevices());
+  const device = (wanted: string, direction: 'input' | 'output'): DeviceEnd =>
+    wanted === 'default' ? { kind: 'portaudio' } : { kind: 'portaudio', device: findDevice(devices(), wanted, direction).id };
 
-  let input: { backend: AudioBackend; id: string } = { backend: none, id: 'default' };
-  if (o.play !== undefined) input = { backend: new WavAudioBackend({ clock, inputPath: o.play, loop: true }), id: 'default' };
-  else if (o.audioIn !== undefined) input = { backend: (pa ??= new NaudiodonBackend({ clock })), id: o.audioIn === 'default' ? 'default' : findDevice(devices(), o.audioIn, 'input').id };
+  let input: DeviceEnd = { kind: 'null' };
+  if (o.play !== undefined) input = { kind: 'wav', path: o.play, loop: true };
+  else if (o.audioIn !== undefined) input = device(o.audioIn, 'input');
 
-  let output: { backend: AudioBackend; id: string } = { backend: none, id: 'default' };
-  if (o.record !== undefined) output = { backend: new WavAudioBackend({ clock, outputPath: o.record }), id: 'default' };
-  else if (o.audioOut !== undefined) output = { backend: (pa ??= new NaudiodonBackend({ clock })), id: o.audioOut === 'default' ? 'default' : findDevice(devices(), o.audioOut, 'output').id };
+  let output: DeviceEnd = { kind: 'null' };
+  if (o.record !== undefined) output = { kind: 'wav', path: o.record };
+  else if (o.audioOut !== undefined) output = device(o.audioOut, 'output');
 
-  return {
-    backend: {
-      name: `${input.backend.name}+${output.backend.name}`,
-      openInput: (_id, opts) => input.backend.openInput(input.id, opts),
-      openOutput: (_id, opts) => output.backend.openOutput(output.id, opts),
-    },
-    inputDevice: input.id,
-    outputDevice: output.id,
-  };
+  const usesSoundCard = input.kind === 'portaudio' || output.kind === 'portaudio';
+  return { devices: { kind: 'split', input, output }, sampleRate: usesSoundCard ? 48000 : 16000 };
 }

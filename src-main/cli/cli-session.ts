@@ -27,6 +27,15 @@ export interface SessionExtras {
   readonly call?: CallOptions;
 }
 
+/** A call's media runs on a worker thread with the devices the options ask for. */
+function callMedia(call: CallOptions) {
+  const audio = cliAudio(call, systemClock);
+  return {
+    mediaWorker: { devices: audio.devices, sampleRate: audio.sampleRate },
+    callPreferences: { srtp: call.srtp, codecs: call.codecs },
+  };
+}
+
 export async function openSession(g: GlobalOptions, io: CliIo, hop?: string, extras: SessionExtras = {}): Promise<CliSession> {
   const hub = new LogHub(g.logLevel);
   hub.addSink(stderrSink((line) => io.stderr(line)));
@@ -37,7 +46,7 @@ export async function openSession(g: GlobalOptions, io: CliIo, hop?: string, ext
     logger: hub.logger('parley'),
     ...(advertisedHost ? { advertisedHost } : {}),
     ...(g.caFile !== undefined ? { tls: { caFile: g.caFile } } : {}),
-    ...(extras.call ? { devices: cliAudio(extras.call, systemClock).backend, callPreferences: { srtp: extras.call.srtp, codecs: extras.call.codecs } } : {}),
+    ...(extras.call ? callMedia(extras.call) : {}),
   });
   const event = (name: string, payload: Record<string, unknown>, human?: string): void => {
     if (g.json) io.stdout(JSON.stringify({ event: name, time: new Date().toISOString(), ...payload }) + '\n');

@@ -2,6 +2,8 @@
  * The user agent: one SIP stack, several accounts, their registrations, and the requests a
  * person (or a script) sends. It emits domain events and knows nothing of IPC or the CLI.
  */
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Clock } from '../base/clock';
 import { ValidationError } from '../base/errors';
 import { nullLogger, type Logger } from '../base/logger';
@@ -11,6 +13,8 @@ import type { RegistrationView } from '../shared/model/registration';
 import { createRequest, METHODS, NameAddr, parseUri, SipUri, STATUS, type SipRequest } from '../sip';
 import { DialogLayer } from '../dialog/dialog-layer';
 import { MediaEngine } from '../media/engine';
+import { MediaWorkerHost } from '../media/worker/host';
+import type { EngineDeviceSpec } from '../audio/engine-devices';
 import type { EngineAudioBackend, MediaEngineApi } from '../media/engine-api';
 import type { CallView } from '../shared/model/call';
 import { CallManager, type CallQualityView } from './call/call-manager';
@@ -26,8 +30,13 @@ export interface UserAgentOptions extends SipStackOptions {
   readonly userAgent?: string;
   /** The media engine (in-thread or on a worker); default: an in-thread engine on `devices`. */
   readonly media?: MediaEngineApi;
-  /** Audio devices for the default media engine (none: silence in, nothing out). */
+  /** Audio devices for the default in-thread media engine (none: silence in, nothing out). */
   readonly devices?: EngineAudioBackend;
+  /**
+   * Run the media engine on its own worker thread (issue 4 §11: a busy main thread then costs
+   * no audio deadlines), with devices described as plain data.
+   */
+  readonly mediaWorker?: { readonly devices: EngineDeviceSpec; readonly sampleRate?: number };
   /** Codec order, SRTP policy and recording for calls. */
   readonly callPreferences?: Partial<CallMediaPreferences>;
   /** Answer incoming calls at once. */
@@ -59,6 +68,9 @@ interface AccountEntry {
 }
 
 export const PARLEY_USER_AGENT = 'Parley/0.1';
+
+/** The module the media worker builds its devices from (audio may not be imported by media). */
+const ENGINE_DEVICES_MODULE = new URL(`../audio/engine-devices${extname(fileURLToPath(import.meta.url))}`, import.meta.url).href;
 
 /** RFC 5626 §4.4.1 suggests 95–120 s for connection-oriented flows without a Flow-Timer. */
 const DEFAULT_KEEPALIVE_SECONDS = 100;
@@ -108,14 +120,22 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
 
   static async create(o: UserAgentOptions = {}): Promise<UserAgent> {
     const stack = await SipStack.open({ ...o, userAgent: o.userAgent ?? PARLEY_USER_AGENT });
-    const media =
-      o.media ??
-      new MediaEngine({
-        clock: stack.clock,
-        address: stack.localAddress(stack.hasTransport('udp') ? 'udp' : 'tcp').host,
-        logger: o.logger ?? nullLogger,
-        ...(o.devices ? { devices: o.devices } : {}),
-      });
+    const address = stack.localAddress(stack.hasTransport('udp') ? 'udp' : 'tcp').host;
+    let media: MediaEngineApi;
+    try {
+      media =
+        o.media ??
+        (o.mediaWorker
+          ? await MediaWorkerHost.start({
+              engine: { address, ...(o.mediaWorker.sampleRate !== undefined ? { sampleRate: o.mediaWorker.sampleRate } : {}) },
+              devices: { module: ENGINE_DEVICES_MODULE, options: o.mediaWorker.devices },
+              ...(o.logger ? { logger: o.logger } : {}),
+            })
+          : new MediaEngine({ clock: stack.clock, address, logger: o.logger ?? nullLogger, ...(o.devices ? { devices: o.devices } : {}) }));
+    } catch (error) {
+      await stack.dispose();
+      throw error;
+    }
     return new UserAgent(stack, stack.clock, media, o);
   }
 

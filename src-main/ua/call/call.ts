@@ -436,10 +436,15 @@ export abstract class Call extends TypedEmitter<CallEvents> implements DialogUse
     this.sessionTimer.stop();
     this.enter('terminated');
     this.dialog?.terminate();
+    await this.closeMedia();
+    this.safeEmit('ended', end, this.view());
+  }
+
+  /** Closes the media endpoint, if one is open (idempotent). */
+  protected async closeMedia(): Promise<void> {
     const endpoint = this.endpoint;
     this.endpoint = undefined;
     if (endpoint) await this.ctx.media.closeEndpoint(endpoint.id).catch((e: unknown) => this.log.warn('closing media failed', { error: String(e) }));
-    this.safeEmit('ended', end, this.view());
   }
 
   protected enter(next: CallState): void {

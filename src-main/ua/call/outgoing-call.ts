@@ -59,8 +59,12 @@ export class OutgoingCall extends Call {
   async start(): Promise<void> {
     try {
       const oa = await this.openOfferAnswer();
-      // Hung up while the media was being set up: nothing was sent, so there is nothing to cancel.
-      if (this.cancelRequested) return;
+      // Hung up while the media was being set up: nothing was sent, so there is nothing to
+      // cancel; the endpoint opened meanwhile is closed here (finish() ran before it existed).
+      if (this.cancelRequested) {
+        await this.closeMedia();
+        return;
+      }
       this.offer = oa.createOffer();
       this.emitUpdate();
       await this.sendInvite(this.buildInvite());
@@ -189,7 +193,9 @@ export class OutgoingCall extends Call {
       // audio plays instead of local ringback. A 180 with SDP (the answer a reliable 180 must
       // carry, RFC 3262 §5) sets up the media too, but the call is ringing.
       this.earlyAnswerOrigin = originOf(res.bodyText);
-      if (await this.readAnswer(res.bodyText)) this.enter(res.status === STATUS.RINGING ? 'ringing' : 'early');
+      const ok = await this.readAnswer(res.bodyText);
+      // The 2xx may have arrived while the media was being set up: then the call is past this.
+      if (ok && (this.state === 'calling' || this.state === 'ringing' || this.state === 'early')) this.enter(res.status === STATUS.RINGING ? 'ringing' : 'early');
       return;
     }
     if (res.status === STATUS.RINGING && this.state === 'calling') this.enter('ringing');
