@@ -18,6 +18,9 @@ import type { EngineDeviceSpec } from '../audio/engine-devices';
 import type { EngineAudioBackend, MediaEngineApi } from '../media/engine-api';
 import type { CallView } from '../shared/model/call';
 import { CallManager, type CallQualityView } from './call/call-manager';
+import { Ringer } from './call/ringer';
+import type { AudioBackend } from '../audio/device';
+import type { ToneCountry } from '../audio/tone';
 import type { CallAccount, CallMediaPreferences } from './call/call-context';
 import type { Flow } from '../transport/transport';
 import { resolveAccount, type AccountConfig, type ResolvedAccount } from './account';
@@ -41,6 +44,8 @@ export interface UserAgentOptions extends SipStackOptions {
   readonly callPreferences?: Partial<CallMediaPreferences>;
   /** Answer incoming calls at once. */
   readonly autoAnswer?: boolean;
+  /** Where the ringtone and the call-waiting tone play (none: silent alerting). */
+  readonly ringer?: { readonly backend: AudioBackend; readonly device?: string; readonly country?: ToneCountry };
 }
 
 export interface UserAgentEvents extends Record<string, unknown[]> {
@@ -109,7 +114,11 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
         userAgent: o.userAgent ?? PARLEY_USER_AGENT,
         preferences: () => this.preferences,
       },
-      { accountFor: (req) => this.accountForIncoming(req), autoAnswer: () => this.autoAnswer },
+      {
+        accountFor: (req) => this.accountForIncoming(req),
+        autoAnswer: () => this.autoAnswer,
+        ...(o.ringer ? { ringer: new Ringer({ ...o.ringer, clock, logger: o.logger ?? nullLogger }) } : {}),
+      },
     );
     for (const e of ['call.updated', 'call.incoming', 'call.ended'] as const) this.calls.on(e, (v) => this.safeEmit(e, v));
     this.calls.on('call.quality', (q) => this.safeEmit('call.quality', q));

@@ -5,7 +5,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CallView } from '../../src-main/shared/model/call';
 import type { SipRequest, SipResponse } from '../../src-main/sip';
+import type { AudioBackend } from '../../src-main/audio/device';
 import { UserAgent } from '../../src-main/ua/user-agent';
+import { toneAmplitude } from '../support/signal';
 
 let alice: UserAgent;
 let bob: UserAgent;
@@ -109,6 +111,45 @@ describe('alice calls bob directly (RFC 3261 §13)', () => {
       await until('alice sees the hold', () => (a.last(first.id)?.remoteHold ? true : undefined));
     } finally {
       await carol.shutdown(500);
+    }
+  });
+
+  it("bob's ringer rings for a call, stops when he answers, plays call waiting for a second call and stops when he ignores it", async () => {
+    const frames: Int16Array[] = [];
+    let open = false;
+    const backend = {
+      name: 'capture',
+      listDevices: () => [],
+      openInput: () => {
+        throw new Error('no input');
+      },
+      openOutput: () => {
+        open = true;
+        return { writeFrame: (f: Int16Array) => frames.push(f.slice()), on: () => () => {}, close: async () => void (open = false) };
+      },
+    } as unknown as AudioBackend;
+    const ringing = await UserAgent.create({ listen: { host: '127.0.0.1', port: 0 }, transports: ['udp'], ringer: { backend, country: 'eu' } });
+    const carol = await UserAgent.create({ listen: { host: '127.0.0.1', port: 0 }, transports: ['udp'] });
+    try {
+      const r = track(ringing);
+      const uri = `sip:bob@127.0.0.1:${ringing.stack.localAddress('udp').port}`;
+      alice.dial(uri);
+      const first = await until('first call rings', () => r.incoming[0]);
+      await until('ringtone frames', () => (frames.length > 10 ? true : undefined));
+      expect(toneAmplitude(Int16Array.from(frames.slice(0, 10).flatMap((f) => [...f])), 440, 16000)).toBeGreaterThan(1000);
+      await ringing.calls.answer(first.id);
+      await until('ringer closed', () => (!open ? true : undefined));
+      frames.length = 0;
+      carol.dial(uri);
+      const second = await until('second call rings', () => r.incoming[1]);
+      await until('call-waiting frames', () => (frames.length > 10 ? true : undefined));
+      expect(toneAmplitude(Int16Array.from(frames.slice(0, 10).flatMap((f) => [...f])), 425, 16000)).toBeGreaterThan(1000);
+      ringing.calls.ignore(second.id);
+      await until('ringer closed again', () => (!open ? true : undefined));
+      expect(ringing.calls.get(second.id).currentState).toBe('incoming');
+    } finally {
+      await carol.shutdown(500);
+      await ringing.shutdown(500);
     }
   });
 

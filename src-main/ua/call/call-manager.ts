@@ -16,6 +16,7 @@ import type { CallAccount, CallContext } from './call-context';
 import { isConnected } from './call-state';
 import { IncomingCall } from './incoming-call';
 import { OutgoingCall } from './outgoing-call';
+import type { Ringer } from './ringer';
 
 export interface CallManagerEvents extends Record<string, unknown[]> {
   /** Any change of any call (state, media, hold). */
@@ -46,6 +47,8 @@ export interface CallQualityView {
 }
 
 export interface CallManagerOptions {
+  /** Plays the ringtone and the call-waiting tone; none: silent alerting. */
+  readonly ringer?: Ringer;
   /** The account an incoming INVITE arrived for (by Request-URI / To), or a direct-call account. */
   readonly accountFor: (request: SipRequest) => CallAccount;
   /** Answer incoming calls at once (a setting; the CLI's `answer` uses it). */
@@ -57,6 +60,7 @@ const IN_DIALOG_METHODS = [METHODS.BYE, METHODS.UPDATE, METHODS.INFO, METHODS.PR
 export class CallManager extends TypedEmitter<CallManagerEvents> {
   private readonly calls = new Map<string, Call>();
   private readonly byInvite = new Map<InviteServerTransaction, IncomingCall>();
+  private readonly ignored = new Set<string>();
 
   constructor(
     private readonly ctx: CallContext,
@@ -147,6 +151,7 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     this.track(call);
     if (!(await call.ring())) return;
     this.safeEmit('call.incoming', call.view());
+    this.updateRinger();
     if (this.o.autoAnswer?.()) await this.answer(call.id).catch(() => {});
   }
 
@@ -157,12 +162,34 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
 
   private track(call: Call): void {
     this.calls.set(call.id, call);
-    call.on('updated', (v) => this.safeEmit('call.updated', v));
+    call.on('updated', (v) => {
+      this.safeEmit('call.updated', v);
+      this.updateRinger();
+    });
     call.on('ended', (_end, view) => {
       this.calls.delete(call.id);
       for (const [tx, c] of this.byInvite) if (c === call) this.byInvite.delete(tx);
+      this.ignored.delete(call.id);
       this.safeEmit('call.ended', view);
+      this.updateRinger();
     });
+  }
+
+  /** Silences an incoming call without answering or rejecting it (it keeps ringing far away). */
+  ignore(id: string): void {
+    const call = this.get(id);
+    if (call.currentState !== 'incoming') throw new InvalidStateError(`call ${id} is not ringing`);
+    this.ignored.add(id);
+    this.updateRinger();
+  }
+
+  /** Ringtone while a call alerts and none is up; call-waiting tone when one is; else quiet. */
+  private updateRinger(): void {
+    const ringer = this.o.ringer;
+    if (!ringer) return;
+    const alerting = [...this.calls.values()].some((c) => c.currentState === 'incoming' && !this.ignored.has(c.id));
+    if (!alerting) ringer.stop();
+    else ringer.play(this.hasConnectedCall() ? 'callWaiting' : 'ringtone');
   }
 }
 
