@@ -6,7 +6,8 @@
 import { SipParseError } from '../base/errors';
 import { CH_LT, CH_QUOTE, isTokenChar, isWs, quote, quotedEnd, skipWs, skipWsBack, unquote } from './lex';
 import { Params, findCleanParam, paramHit, parseParams, scanParams } from './params';
-import { AbsoluteUri, SIP_URI_FAST_SOURCE, checkUri, parseFastSipUri, parseUri, type Uri } from './uri';
+import { AbsoluteUri, checkUri, parseFastSipUri, parseUri, type Uri } from './uri';
+import { SIP_URI_FAST_SOURCE } from './uri-scan';
 
 // Marks a NameAddr whose URI is still text (checked by `checkUri`, built on first read).
 const UNBUILT: Uri = new AbsoluteUri('x', 'unbuilt');

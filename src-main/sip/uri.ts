@@ -2,9 +2,9 @@
  * SIP, SIPS and TEL URIs (RFC 3261 §19.1, §25.1; RFC 3966), parsed by hand with indexOf and
  * printed back exactly as written. Comparison follows RFC 3261 §19.1.4.
  */
-import { SipParseError } from '../base/errors';
-import { PORT_PATTERN, escapesValid, parseDigits, unescapeUri } from './lex';
-import { Params, parseParams, scanParams, type Param } from './params';
+import { unescapeUri } from './lex';
+import { Params, parseParams, type Param } from './params';
+import { SCHEME_OK, SIP_URI_FAST, TEL_OK, allIn, fail, scanSipUri, sipSchemeLength, sipUriParts, splitFastSipUri } from './uri-scan';
 
 export type Uri = SipUri | TelUri | AbsoluteUri;
 
@@ -142,34 +142,6 @@ export class AbsoluteUri {
   }
 }
 
-// Characters allowed in the user part: unreserved / escaped / user-unreserved (§25.1).
-const USER_OK = charTable("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!~*'()%&=+$,;?/");
-const PASS_OK = charTable("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!~*'()%&=+$,");
-const HOST_OK = charTable('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.');
-// paramchar / hnv-unreserved plus unreserved, escaped (§25.1); "=" and "&" separate.
-const PARAM_OK = charTable("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!~*'()%[]/:&+$=;");
-const HEADER_OK = charTable("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!~*'()%[]/?:+$=&");
-const SCHEME_OK = charTable('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.');
-const TEL_OK = charTable("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!~*'()%[]/:&+$=;,");
-
-function charTable(chars: string): Uint8Array {
-  const t = new Uint8Array(128);
-  for (const c of chars) t[c.charCodeAt(0)] = 1;
-  return t;
-}
-
-function allIn(table: Uint8Array, s: string, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || table[c] !== 1) return false;
-  }
-  return true;
-}
-
-function fail(what: string, s: string, offset: number): never {
-  throw new SipParseError(`bad URI "${s.length > 80 ? s.slice(0, 80) + '…' : s}": ${what}`, offset);
-}
-
 /**
  * Parses a URI. sip/sips get the full §19.1 grammar check, tel the RFC 3966 shape; any other
  * scheme is kept opaque. Throws SipParseError (offset relative to `s`).
@@ -190,17 +162,6 @@ export function parseUri(s: string): Uri {
   return new AbsoluteUri(s.slice(0, colon), s.slice(colon + 1));
 }
 
-// The usual shape of a sip/sips URI, as a fast path in front of the §19.1 scan: lower-case
-// scheme, user without password or escapes, host name or IPv4 address, port up to 65535,
-// parameters without escapes, no headers. It accepts only what scanSipUri accepts; anything
-// else (IPv6, "%", passwords, headers, upper-case scheme …) takes the scan, which names faults.
-const USER_FAST = "[A-Za-z0-9\\-_.!~*'()&=+$,;?/]+";
-const PNAME_FAST = "[A-Za-z0-9\\-_.!~*'()\\[\\]/:&+$]+";
-const PVALUE_FAST = "[A-Za-z0-9\\-_.!~*'()\\[\\]/:&+$=]*";
-/** The fast sip-URI shape without anchors, for patterns that embed it. */
-export const SIP_URI_FAST_SOURCE = `sips?:(?:${USER_FAST}@)?[A-Za-z0-9\\-.]+(?::${PORT_PATTERN})?(?:;${PNAME_FAST}(?:=${PVALUE_FAST})?)*`;
-const SIP_URI_FAST = new RegExp(`^${SIP_URI_FAST_SOURCE}$`);
-
 /**
  * Checks a URI exactly as `parseUri` does (same faults and offsets) without building it; sip and
  * sips URIs are checked without allocating.
@@ -213,114 +174,6 @@ export function checkUri(s: string): void {
   else if (!SIP_URI_FAST.test(s)) scanSipUri(s, sip);
 }
 
-/** 4 for "sip:", 5 for "sips:" (any case), else 0. */
-function sipSchemeLength(s: string, colon: number): number {
-  if (colon !== 3 && colon !== 4) return 0;
-  if ((s.charCodeAt(0) | 0x20) !== 115 || (s.charCodeAt(1) | 0x20) !== 105 || (s.charCodeAt(2) | 0x20) !== 112) return 0;
-  if (colon === 3) return 4;
-  return (s.charCodeAt(3) | 0x20) === 115 ? 5 : 0;
-}
-
-// Where the last scanSipUri call found the parts (indices in its string; -1 when absent).
-let sAt = -1; // the "@" ending userinfo
-let sUserEnd = -1; // end of the user part (a ":" before the password, or sAt)
-let sHostStart = 0;
-let sHostEnd = 0;
-let sPort = -1;
-let sParamsEnd = -1; // the parameters run from sHostEnd (or the port's end) to here
-let sParamsStart = -1;
-let sHeadersStart = -1;
-
-/** The §19.1 grammar check of a sip/sips URI whose userinfo-or-host starts at `start`. */
-function scanSipUri(s: string, start: number): void {
-  const end = s.length;
-  let i = start;
-  sAt = s.indexOf('@', start);
-  sUserEnd = -1;
-  if (sAt >= 0) {
-    const pc = s.indexOf(':', start);
-    const userEnd = pc >= 0 && pc < sAt ? pc : sAt;
-    if (userEnd === start) fail('empty user', s, start);
-    if (!allIn(USER_OK, s, start, userEnd) || !escapesValid(s, start, userEnd)) fail('illegal character in user', s, start);
-    if (userEnd < sAt) {
-      if (!allIn(PASS_OK, s, userEnd + 1, sAt) || !escapesValid(s, userEnd + 1, sAt)) fail('illegal character in password', s, userEnd + 1);
-    }
-    sUserEnd = userEnd;
-    i = sAt + 1;
-  }
-  // hostport
-  let hostEnd: number;
-  if (s.charCodeAt(i) === 91) {
-    const close = s.indexOf(']', i);
-    if (close < 0) fail('unterminated IPv6 reference', s, i);
-    for (let k = i + 1; k < close; k++) {
-      const c = s.charCodeAt(k);
-      const ok = (c >= 48 && c <= 58) || ((c | 0x20) >= 97 && (c | 0x20) <= 102) || c === 46;
-      if (!ok) fail('bad IPv6 reference', s, k);
-    }
-    hostEnd = close + 1;
-  } else {
-    // The host runs to ":", ";", "?" or the end; any other character outside HOST_OK is a fault.
-    hostEnd = i;
-    while (hostEnd < end) {
-      const c = s.charCodeAt(hostEnd);
-      if (c < 128 && HOST_OK[c] === 1) hostEnd++;
-      else if (c === 58 || c === 59 || c === 63) break;
-      else fail('bad host', s, i);
-    }
-    if (hostEnd === i) fail('bad host', s, i);
-  }
-  sHostStart = i;
-  sHostEnd = hostEnd;
-  i = hostEnd;
-  sPort = -1;
-  if (i < end && s.charCodeAt(i) === 58) {
-    let pe = i + 1;
-    while (pe < end && s.charCodeAt(pe) !== 59 && s.charCodeAt(pe) !== 63) pe++;
-    const p = parseDigits(s, i + 1, pe, 5);
-    if (p < 0 || p > 65535) fail('bad port', s, i + 1);
-    sPort = p;
-    i = pe;
-  }
-  sParamsStart = -1;
-  sParamsEnd = -1;
-  if (i < end && s.charCodeAt(i) === 59) {
-    let pe = s.indexOf('?', i);
-    if (pe < 0) pe = end;
-    if (!allIn(PARAM_OK, s, i, pe) || !escapesValid(s, i, pe)) fail('illegal character in parameters', s, i);
-    if (!scanParams(s, i, pe, false, '', null)) fail('bad parameter', s, i);
-    sParamsStart = i;
-    sParamsEnd = pe;
-    i = pe;
-  }
-  sHeadersStart = -1;
-  if (i < end) {
-    if (s.charCodeAt(i) !== 63) fail('unexpected character', s, i);
-    if (!allIn(HEADER_OK, s, i + 1, end) || !escapesValid(s, i + 1, end)) fail('illegal character in headers', s, i);
-    sHeadersStart = i + 1;
-  }
-}
-
-/** Finds the parts of a URI that matched SIP_URI_FAST (sets what scanSipUri sets). */
-function splitFastSipUri(s: string, start: number): void {
-  const end = s.length;
-  sAt = s.indexOf('@', start); // the only "@" the fast shape allows
-  sUserEnd = sAt;
-  sHostStart = sAt >= 0 ? sAt + 1 : start;
-  let semi = s.indexOf(';', sHostStart);
-  if (semi < 0) semi = end;
-  const colon = s.indexOf(':', sHostStart);
-  sPort = -1;
-  if (colon >= 0 && colon < semi) {
-    sHostEnd = colon;
-    sPort = parseDigits(s, colon + 1, semi, 5);
-  } else {
-    sHostEnd = semi;
-  }
-  sParamsStart = semi < end ? semi : -1;
-  sParamsEnd = semi < end ? end : -1;
-  sHeadersStart = -1;
-}
 
 /** @internal builds a URI whose text is known to match SIP_URI_FAST (e.g. inside a larger match). */
 export function parseFastSipUri(s: string): SipUri {
@@ -338,11 +191,12 @@ function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number): SipUri {
 
 /** A SipUri from the parts the last split or scan found. */
 function buildSipUri(s: string, scheme: 'sip' | 'sips', start: number): SipUri {
-  const user = sAt >= 0 ? s.slice(start, sUserEnd) : undefined;
-  const password = sAt >= 0 && sUserEnd < sAt ? s.slice(sUserEnd + 1, sAt) : undefined;
-  const headers = sHeadersStart >= 0 ? parseUriHeaders(s, sHeadersStart, s.length) : undefined;
-  const uri = new SipUri(scheme, s.slice(sHostStart, sHostEnd), user, password, sPort < 0 ? undefined : sPort, undefined, headers);
-  if (sParamsStart >= 0) uri.setParamText(s.slice(sParamsStart, sParamsEnd));
+  const p = sipUriParts;
+  const user = p.at >= 0 ? s.slice(start, p.userEnd) : undefined;
+  const password = p.at >= 0 && p.userEnd < p.at ? s.slice(p.userEnd + 1, p.at) : undefined;
+  const headers = p.headersStart >= 0 ? parseUriHeaders(s, p.headersStart, s.length) : undefined;
+  const uri = new SipUri(scheme, s.slice(p.hostStart, p.hostEnd), user, password, p.port < 0 ? undefined : p.port, undefined, headers);
+  if (p.paramsStart >= 0) uri.setParamText(s.slice(p.paramsStart, p.paramsEnd));
   return uri;
 }
 
