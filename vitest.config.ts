@@ -2,12 +2,15 @@ import { defineConfig } from 'vitest/config';
 import vue from '@vitejs/plugin-vue';
 
 /**
- * Three projects:
+ * Projects:
  * - unit: engine and renderer unit tests plus in-memory integration tests (fast, parallel);
+ * - realtime: tests that measure real-time media behaviour, one file at a time;
  * - interop: tests against real peers (Kamailio, baresip, SIPp, PulseAudio), run one file at a
  *   time because they share the machine's audio server and CPU;
  * - e2e: the renderer in Debian's Chromium driven by playwright-core.
  */
+const REALTIME = ['test/integration/media-isolation.test.ts', 'test/integration/media-worker.test.ts', 'test/integration/media-loopback.test.ts'];
+
 export default defineConfig({
   test: {
     projects: [
@@ -15,6 +18,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['src-main/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/support/**/*.test.ts'],
+          exclude: REALTIME,
           environment: 'node',
           testTimeout: 20_000,
         },
@@ -25,6 +29,17 @@ export default defineConfig({
           name: 'renderer',
           include: ['src-renderer/**/*.test.ts'],
           environment: 'node',
+        },
+      },
+      {
+        // Tests that measure real-time behaviour (deadline misses, audio over real UDP in real
+        // time): one file at a time, after the parallel phase, so they are not starved of CPU.
+        test: {
+          name: 'realtime',
+          include: REALTIME,
+          environment: 'node',
+          testTimeout: 60_000,
+          fileParallelism: false,
         },
       },
       {

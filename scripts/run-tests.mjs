@@ -1,6 +1,6 @@
 // `npm test`: type checks, lint and layer rules, then the tests in two phases — the fast
 // in-process ones (unit, renderer) in parallel, then those against real peers and the browser
-// (interop, e2e) one file at a time so their timing is not starved by the first phase.
+// (realtime, interop, e2e) one file at a time so their timing is not starved by the first phase.
 // Ends with one summary line "N passed, N failed, N skipped" and a non-zero exit on any failure.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -38,7 +38,7 @@ function vitest(name, projects) {
 const checks = step('type check', 'npm', ['run', '-s', 'typecheck']) && step('lint and layers', 'npm', ['run', '-s', 'lint']);
 if (checks) {
   vitest('unit', ['unit', 'renderer']);
-  vitest('interop', ['interop', 'e2e']);
+  vitest('real time, interop and browser', ['realtime', 'interop', 'e2e']);
 }
 rmSync(dir, { recursive: true, force: true });
 process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);

@@ -176,7 +176,7 @@ describe('parseMessage properties', () => {
           } catch (e) {
             if (!(e instanceof SipParseError)) throw e;
           }
-          expect(performance.now() - t0).toBeLessThan(200);
+          expect(performance.now() - t0).toBeLessThan(1000);
         },
       ),
       { numRuns: 2000 },
