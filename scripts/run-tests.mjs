@@ -21,9 +21,9 @@ function step(name, cmd, args) {
   return r.status === 0;
 }
 
-function vitest(name, projects) {
+function vitest(name, projects, extra = []) {
   const out = join(dir, `${name}.json`);
-  const args = ['vitest', 'run', ...projects.flatMap((p) => ['--project', p]), '--reporter=default', '--reporter=json', `--outputFile.json=${out}`];
+  const args = ['vitest', 'run', ...projects.flatMap((p) => ['--project', p]), ...extra, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`];
   step(`tests: ${name}`, npx, args);
   try {
     const report = JSON.parse(readFileSync(out, 'utf8'));
@@ -38,7 +38,8 @@ function vitest(name, projects) {
 const checks = step('type check', 'npm', ['run', '-s', 'typecheck']) && step('lint and layers', 'npm', ['run', '-s', 'lint']);
 if (checks) {
   vitest('unit', ['unit', 'renderer']);
-  vitest('real time, interop and browser', ['realtime', 'interop', 'e2e']);
+  // One file at a time across all three projects (projects would otherwise run side by side).
+  vitest('real time, interop and browser', ['realtime', 'interop', 'e2e'], ['--no-file-parallelism']);
 }
 rmSync(dir, { recursive: true, force: true });
 process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
