@@ -46,6 +46,8 @@ export interface UserAgentOptions extends SipStackOptions {
   readonly autoAnswer?: boolean;
   /** Where the ringtone and the call-waiting tone play (none: silent alerting). */
   readonly ringer?: { readonly backend: AudioBackend; readonly device?: string; readonly country?: ToneCountry };
+  /** Where the ringback tone of outgoing calls plays: the call's output device (none: silent). */
+  readonly ringback?: { readonly backend: AudioBackend; readonly device?: string; readonly country?: ToneCountry };
 }
 
 export interface UserAgentEvents extends Record<string, unknown[]> {
@@ -118,6 +120,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
         accountFor: (req) => this.accountForIncoming(req),
         autoAnswer: () => this.autoAnswer,
         ...(o.ringer ? { ringer: new Ringer({ ...o.ringer, clock, logger: o.logger ?? nullLogger }) } : {}),
+        ...(o.ringback ? { ringback: new Ringer({ ...o.ringback, clock, logger: o.logger ?? nullLogger }) } : {}),
       },
     );
     for (const e of ['call.updated', 'call.incoming', 'call.ended'] as const) this.calls.on(e, (v) => this.safeEmit(e, v));

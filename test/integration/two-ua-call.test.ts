@@ -153,6 +153,38 @@ describe('alice calls bob directly (RFC 3261 §13)', () => {
     }
   });
 
+  it("alice hears the ringback tone on her output device while bob's phone rings, and not after he answers", async () => {
+    const frames: Int16Array[] = [];
+    let open = false;
+    const backend = {
+      name: 'capture',
+      listDevices: () => [],
+      openInput: () => {
+        throw new Error('no input');
+      },
+      openOutput: () => {
+        open = true;
+        return { writeFrame: (f: Int16Array) => frames.push(f.slice()), on: () => () => {}, close: async () => void (open = false) };
+      },
+    } as unknown as AudioBackend;
+    const caller = await UserAgent.create({ listen: { host: '127.0.0.1', port: 0 }, transports: ['udp'], ringback: { backend, country: 'us' } });
+    try {
+      const b = track(bob);
+      const c = track(caller);
+      const call = caller.dial(bobUri);
+      const ringing = await until('bob rings', () => b.incoming[0]);
+      await until('ringback frames', () => (frames.length > 10 ? true : undefined));
+      const tone = Int16Array.from(frames.slice(0, 10).flatMap((f) => [...f]));
+      expect(toneAmplitude(tone, 440, 16000)).toBeGreaterThan(1000);
+      expect(toneAmplitude(tone, 480, 16000)).toBeGreaterThan(1000);
+      await bob.calls.answer(ringing.id);
+      await until('caller established', () => (c.last(call.id)?.state === 'established' ? true : undefined));
+      await until('ringback stopped', () => (!open ? true : undefined));
+    } finally {
+      await caller.shutdown(500);
+    }
+  });
+
   it('bob rejects with 486 and alice ends with "busy"', async () => {
     const a = track(alice);
     const b = track(bob);

@@ -49,6 +49,8 @@ export interface CallQualityView {
 export interface CallManagerOptions {
   /** Plays the ringtone and the call-waiting tone; none: silent alerting. */
   readonly ringer?: Ringer;
+  /** Plays the ringback tone while an outgoing call rings without early media. */
+  readonly ringback?: Ringer;
   /** The account an incoming INVITE arrived for (by Request-URI / To), or a direct-call account. */
   readonly accountFor: (request: SipRequest) => CallAccount;
   /** Answer incoming calls at once (a setting; the CLI's `answer` uses it). */
@@ -185,6 +187,14 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
 
   /** Ringtone while a call alerts and none is up; call-waiting tone when one is; else quiet. */
   private updateRinger(): void {
+    const ringback = this.o.ringback;
+    if (ringback) {
+      // RFC 3960 §2: local ringback while the far end alerts (180); a 183 brings its own
+      // early media (state 'early'), which plays instead.
+      const ringing = [...this.calls.values()].some((c) => c.direction === 'outgoing' && c.currentState === 'ringing');
+      if (ringing) ringback.play('ringback');
+      else ringback.stop();
+    }
     const ringer = this.o.ringer;
     if (!ringer) return;
     const alerting = [...this.calls.values()].some((c) => c.currentState === 'incoming' && !this.ignored.has(c.id));

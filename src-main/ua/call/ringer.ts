@@ -1,6 +1,8 @@
 /**
  * The ringer: a ringtone on the ringer device while an incoming call alerts and no call is up,
- * and the call-waiting tone (ITU-T E.180 cadences, audio/tone.ts) when one is. It feeds 20 ms
+ * and the call-waiting tone (ITU-T E.180 cadences, audio/tone.ts) when one is; a second ringer
+ * on the call's own output device plays the ringback tone while an outgoing call rings without
+ * early media (the output stream is a separate one: the sound server mixes them). It feeds 20 ms
  * frames on the injected clock to an output it opens on demand and closes when quiet, so the
  * sound card is not held between calls.
  */
@@ -10,7 +12,7 @@ import type { AudioBackend, AudioOutputStream } from '../../audio/device';
 import { ToneGenerator, TONE_PLANS, type ToneCountry, type TonePlan } from '../../audio/tone';
 import { FRAME_MS, samplesPerFrame } from '../../media/frame';
 
-export type RingerSound = 'ringtone' | 'callWaiting';
+export type RingerSound = 'ringtone' | 'callWaiting' | 'ringback';
 
 export interface RingerOptions {
   readonly backend: AudioBackend;
@@ -57,7 +59,8 @@ export class Ringer {
   play(sound: RingerSound): void {
     if (this.sound === sound) return;
     this.sound = sound;
-    this.generator = new ToneGenerator(sound === 'ringtone' ? RINGTONE : TONE_PLANS[this.o.country ?? 'eu'].callWaiting, RATE);
+    const plans = TONE_PLANS[this.o.country ?? 'eu'];
+    this.generator = new ToneGenerator(sound === 'ringtone' ? RINGTONE : sound === 'ringback' ? plans.ringback : plans.callWaiting, RATE);
     if (!this.output) {
       try {
         this.output = this.o.backend.openOutput(this.o.device ?? 'default', { sampleRate: RATE, frameMs: FRAME_MS });
