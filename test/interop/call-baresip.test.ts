@@ -93,6 +93,30 @@ d('calls between Parley and baresip through Kamailio over TLS with mandatory SRT
     expectHears('bob hears parley', parleyWav, bobWav, bobHeard!);
   });
 
+  it('baresip → parley answer on PulseAudio devices through naudiodon: the virtual mic reaches baresip, baresip reaches the speaker', async () => {
+    await pulse.setMicrophoneWav(parleyWav);
+    const speaker = join(work, 'parley-speaker.wav');
+    const cli = startCli(
+      ['answer', '--count', '1', '--srtp', 'mandatory', '--codecs', 'PCMU', '--audio-in', 'default', '--audio-out', 'default', '--duration', '14', ...account('carol')],
+      { timeoutMs: 60_000, env: pulse.env },
+    );
+    await pollUntil('parley to register', 15_000, async () => ((await kamailio.contactsOf('carol')).length > 0 ? true : undefined), 100);
+    const from = dave.events.length;
+    expect((await dave.dial(kamailio.aor('carol'))).ok).toBe(true);
+    await dave.waitForEvent('CALL_ESTABLISHED', 10_000, from);
+    const recording = pulse.recordSpeaker(speaker, 12);
+    const run = await cli.result;
+    await recording;
+    await pulse.setMicrophoneWav(null);
+    expect(run.code, run.stderr).toBe(0);
+    await dave.waitForEvent('CALL_CLOSED', 10_000, from);
+    await sleep(300);
+    const daveHeard = dave.recordings().at(-1);
+    expect(daveHeard).toBeDefined();
+    expectHears('speaker hears dave', daveWav, parleyWav, speaker);
+    expectHears('dave hears the virtual mic', parleyWav, daveWav, daveHeard!);
+  });
+
   it('baresip → parley answer: both ends hear each other', async () => {
     const record = join(work, 'parley-heard-dave.wav');
     const cli = startCli(
