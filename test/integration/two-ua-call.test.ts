@@ -5,8 +5,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CallView } from '../../src-main/shared/model/call';
 import type { SipRequest, SipResponse } from '../../src-main/sip';
-import type { AudioBackend } from '../../src-main/audio/device';
 import { UserAgent } from '../../src-main/ua/user-agent';
+import { captureOutput } from '../support/capture-output';
 import { toneAmplitude } from '../support/signal';
 
 let alice: UserAgent;
@@ -115,19 +115,7 @@ describe('alice calls bob directly (RFC 3261 §13)', () => {
   });
 
   it("bob's ringer rings for a call, stops when he answers, plays call waiting for a second call and stops when he ignores it", async () => {
-    const frames: Int16Array[] = [];
-    let open = false;
-    const backend = {
-      name: 'capture',
-      listDevices: () => [],
-      openInput: () => {
-        throw new Error('no input');
-      },
-      openOutput: () => {
-        open = true;
-        return { writeFrame: (f: Int16Array) => frames.push(f.slice()), on: () => () => {}, close: async () => void (open = false) };
-      },
-    } as unknown as AudioBackend;
+    const { backend, frames, state, joined } = captureOutput();
     const ringing = await UserAgent.create({ listen: { host: '127.0.0.1', port: 0 }, transports: ['udp'], ringer: { backend, country: 'eu' } });
     const carol = await UserAgent.create({ listen: { host: '127.0.0.1', port: 0 }, transports: ['udp'] });
     try {
@@ -136,16 +124,16 @@ describe('alice calls bob directly (RFC 3261 §13)', () => {
       alice.dial(uri);
       const first = await until('first call rings', () => r.incoming[0]);
       await until('ringtone frames', () => (frames.length > 10 ? true : undefined));
-      expect(toneAmplitude(Int16Array.from(frames.slice(0, 10).flatMap((f) => [...f])), 440, 16000)).toBeGreaterThan(1000);
+      expect(toneAmplitude(joined(0, 10), 440, 16000)).toBeGreaterThan(1000);
       await ringing.calls.answer(first.id);
-      await until('ringer closed', () => (!open ? true : undefined));
+      await until('ringer closed', () => (!state.open ? true : undefined));
       frames.length = 0;
       carol.dial(uri);
       const second = await until('second call rings', () => r.incoming[1]);
       await until('call-waiting frames', () => (frames.length > 10 ? true : undefined));
-      expect(toneAmplitude(Int16Array.from(frames.slice(0, 10).flatMap((f) => [...f])), 425, 16000)).toBeGreaterThan(1000);
+      expect(toneAmplitude(joined(0, 10), 425, 16000)).toBeGreaterThan(1000);
       ringing.calls.ignore(second.id);
-      await until('ringer closed again', () => (!open ? true : undefined));
+      await until('ringer closed again', () => (!state.open ? true : undefined));
       expect(ringing.calls.get(second.id).currentState).toBe('incoming');
     } finally {
       await carol.shutdown(500);
@@ -154,19 +142,7 @@ describe('alice calls bob directly (RFC 3261 §13)', () => {
   });
 
   it("alice hears the ringback tone on her output device while bob's phone rings, and not after he answers", async () => {
-    const frames: Int16Array[] = [];
-    let open = false;
-    const backend = {
-      name: 'capture',
-      listDevices: () => [],
-      openInput: () => {
-        throw new Error('no input');
-      },
-      openOutput: () => {
-        open = true;
-        return { writeFrame: (f: Int16Array) => frames.push(f.slice()), on: () => () => {}, close: async () => void (open = false) };
-      },
-    } as unknown as AudioBackend;
+    const { backend, frames, state, joined } = captureOutput();
     const caller = await UserAgent.create({ listen: { host: '127.0.0.1', port: 0 }, transports: ['udp'], ringback: { backend, country: 'us' } });
     try {
       const b = track(bob);
@@ -174,12 +150,12 @@ describe('alice calls bob directly (RFC 3261 §13)', () => {
       const call = caller.dial(bobUri);
       const ringing = await until('bob rings', () => b.incoming[0]);
       await until('ringback frames', () => (frames.length > 10 ? true : undefined));
-      const tone = Int16Array.from(frames.slice(0, 10).flatMap((f) => [...f]));
+      const tone = joined(0, 10);
       expect(toneAmplitude(tone, 440, 16000)).toBeGreaterThan(1000);
       expect(toneAmplitude(tone, 480, 16000)).toBeGreaterThan(1000);
       await bob.calls.answer(ringing.id);
       await until('caller established', () => (c.last(call.id)?.state === 'established' ? true : undefined));
-      await until('ringback stopped', () => (!open ? true : undefined));
+      await until('ringback stopped', () => (!state.open ? true : undefined));
     } finally {
       await caller.shutdown(500);
     }

@@ -1,26 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../test/support/fake-clock';
 import { toneAmplitude } from '../../../test/support/signal';
-import type { AudioBackend, AudioOutputStream } from '../../audio/device';
+import type { AudioBackend } from '../../audio/device';
+import { captureOutput } from '../../../test/support/capture-output';
 import { Ringer } from './ringer';
 
-/** An output that keeps every frame written to it. */
 function capture() {
-  const frames: Int16Array[] = [];
-  let opened = 0;
-  let closed = 0;
-  const backend = {
-    name: 'capture',
-    listDevices: () => [],
-    openInput: () => {
-      throw new Error('no input');
-    },
-    openOutput: () => {
-      opened++;
-      return { writeFrame: (f: Int16Array) => frames.push(f.slice()), on: () => () => {}, close: async () => void closed++ } as unknown as AudioOutputStream;
-    },
-  } as unknown as AudioBackend;
-  return { backend, frames, counts: () => ({ opened, closed }) };
+  const c = captureOutput();
+  return { backend: c.backend, frames: c.frames, counts: () => ({ opened: c.state.opened, closed: c.state.closed }) };
 }
 
 const join = (frames: Int16Array[]) => Int16Array.from(frames.flatMap((f) => [...f]));
