@@ -113,4 +113,23 @@ describe('NaudiodonBackend (over a stand-in module)', () => {
     expect(input.closed).toBe(true);
     expect(clock.pendingTimers()).toBe(0);
   });
+
+  it('gives a new output its start-up grace even after the first writes completed, then reports a stall', async () => {
+    const { mod, opened } = fakeModule([{ name: 'out' }], { in: 0, out: 0 });
+    const clock = new FakeClock();
+    const out = new NaudiodonBackend({ clock, module: mod, stallMs: 1000 }).openOutput('default', { sampleRate: 8000 });
+    const errors: string[] = [];
+    out.on('error', (e) => errors.push(e.code));
+    const frame = new Int16Array(160);
+    out.writeFrame(frame);
+    await new Promise((r) => setImmediate(r));
+    opened[0]!.writeCbs.shift()!(); // the first chunk is taken at once…
+    await new Promise((r) => setImmediate(r));
+    out.writeFrame(frame); // …the next waits while the sound server starts the stream
+    clock.advance(3500);
+    expect(errors).toEqual([]);
+    clock.advance(1600); // past the 4 s grace and 1 s of stall
+    expect(errors).toEqual(['media.device']);
+    expect(clock.pendingTimers()).toBe(0);
+  });
 });

@@ -244,6 +244,7 @@ class PortAudioOutput extends TypedEmitter<AudioOutputEvents> implements AudioOu
   private readonly free: Buffer[];
   private inFlight = 0;
   private lastDone: number;
+  private readonly graceUntil: number;
   private watchdog: TimerHandle | undefined;
   private isClosed = false;
   /** Frames dropped because the device fell behind. */
@@ -260,7 +261,10 @@ class PortAudioOutput extends TypedEmitter<AudioOutputEvents> implements AudioOu
   ) {
     super();
     this.free = Array.from({ length: queueFrames }, () => Buffer.alloc(frameSamples * 2));
-    this.lastDone = clock.now() + STARTUP_GRACE_MS;
+    this.lastDone = clock.now();
+    // PulseAudio starts a playback stream in about a second (more on a busy machine): the first
+    // writes complete, then the next ones wait until it runs. No stall is declared until then.
+    this.graceUntil = clock.now() + STARTUP_GRACE_MS;
     io.on('error', (e: unknown) => this.fail(new MediaError('media.device', `${deviceId} output failed: ${String(e)}`, { cause: e })));
     this.arm();
   }
@@ -283,7 +287,7 @@ class PortAudioOutput extends TypedEmitter<AudioOutputEvents> implements AudioOu
     const n = Math.min(frame.length, this.frameSamples);
     Buffer.from(frame.buffer, frame.byteOffset, n * 2).copy(buf);
     if (n < this.frameSamples) buf.fill(0, n * 2);
-    if (this.inFlight++ === 0) this.lastDone = Math.max(this.lastDone, this.clock.now());
+    if (this.inFlight++ === 0) this.lastDone = this.clock.now();
     this.io.write(buf, (err?: Error | null) => {
       this.inFlight--;
       this.lastDone = this.clock.now();
@@ -323,7 +327,7 @@ class PortAudioOutput extends TypedEmitter<AudioOutputEvents> implements AudioOu
   private arm(): void {
     this.watchdog = this.clock.setTimeout(() => {
       if (this.isClosed) return;
-      if (this.inFlight > 0 && this.clock.now() - this.lastDone >= this.stallMs) {
+      if (this.inFlight > 0 && this.clock.now() - Math.max(this.lastDone, this.graceUntil) >= this.stallMs) {
         this.fail(new MediaError('media.device', `${this.deviceId} output stalled (no write completed for ${this.stallMs} ms)`));
         return;
       }
