@@ -161,7 +161,14 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
    * to the target's address when no account is given.
    */
   dial(target: string, accountId?: string): CallView {
-    return this.calls.dial(target, accountId !== undefined ? this.callAccount(this.entry(accountId)) : this.directAccount('udp'));
+    return this.calls.dial(target, accountId !== undefined ? this.callAccount(this.entry(accountId)) : this.directAccount(this.directProtocol(target)));
+  }
+
+  /** A direct call goes over the target's transport (sips → TLS), else UDP, else what is open. */
+  private directProtocol(target: string): 'udp' | 'tcp' | 'tls' {
+    const wanted = /^sips:/i.test(target) ? 'tls' : /;transport=(udp|tcp|tls)\b/i.exec(target)?.[1]?.toLowerCase();
+    if (wanted === 'udp' || wanted === 'tcp' || wanted === 'tls') return wanted;
+    return (['udp', 'tcp', 'tls'] as const).find((p) => this.stack.hasTransport(p)) ?? 'udp';
   }
 
   private callAccount(e: AccountEntry): CallAccount {
@@ -188,7 +195,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
     const user = req.uri instanceof SipUri ? req.uri.user : undefined;
     const entries = [...this.accounts.values()];
     const match = entries.find((e) => e.account.aor.user === user) ?? entries[0];
-    return match ? this.callAccount(match) : this.directAccount(req.uri.scheme === 'sips' ? 'tls' : 'udp');
+    return match ? this.callAccount(match) : this.directAccount(this.directProtocol(req.uri.toString()));
   }
 
   /** Adds an account (validated; throws ValidationError) without registering it. */

@@ -161,6 +161,21 @@ describe('alice calls bob directly (RFC 3261 §13)', () => {
     }
   });
 
+  it('calls over TCP when the target says transport=tcp, and hangs up cleanly', async () => {
+    const carol = await UserAgent.create({ listen: { host: '127.0.0.1', port: 0 }, transports: ['tcp'], autoAnswer: true });
+    const dave = await UserAgent.create({ listen: { host: '127.0.0.1', port: 0 }, transports: ['tcp'] });
+    try {
+      const d = track(dave);
+      const call = dave.dial(`sip:carol@127.0.0.1:${carol.stack.localAddress('tcp').port};transport=tcp`);
+      await until('dave established over TCP', () => (d.last(call.id)?.state === 'established' ? true : undefined));
+      await dave.calls.hangup(call.id);
+      expect((await until('dave ended', () => d.ended[0])).end).toMatchObject({ cause: 'completed', by: 'local' });
+    } finally {
+      await dave.shutdown(500);
+      await carol.shutdown(500);
+    }
+  });
+
   it('bob rejects with 486 and alice ends with "busy"', async () => {
     const a = track(alice);
     const b = track(bob);

@@ -88,7 +88,9 @@ export async function callCommand(g: GlobalOptions, target: string | undefined, 
   try {
     narrate(session, ua, g.json);
     if (g.account) ua.addAccount(g.account);
-    const view = ua.dial(target, g.account?.id);
+    // --transport applies to a direct call's target when its URI does not say (issue 5 §6).
+    const dialled = !g.account && g.transport && /^sip:/i.test(target) && !/;transport=/i.test(target) ? `${target};transport=${g.transport}` : target;
+    const view = ua.dial(dialled, g.account?.id);
     const ended = waitForEnd(ua, view.id);
     session.say(`calling ${target}`);
     if (await waitConnected(ua, view.id, ended)) await runConnected(ua, view.id, o, ended, io.interrupted);

@@ -74,7 +74,17 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
     stack.ackHandler = (ack, flow) => void dialogs.receiveAck(ack, flow);
     stack.handle(METHODS.INVITE, (req, tx) => {
       if (req.toTag !== undefined) dialogs.receiveRequest(req, tx);
-      else void this.incoming(req, tx as InviteServerTransaction);
+      else {
+        this.incoming(req, tx as InviteServerTransaction).catch((error: unknown) => {
+          // Whatever went wrong, the caller gets a final answer instead of ringing forever.
+          try {
+            tx.respond(createResponse(req, STATUS.SERVER_INTERNAL_ERROR));
+          } catch {
+            // already answered
+          }
+          ctx.logger.warn('incoming call failed', { error: String(error) });
+        });
+      }
     });
     for (const m of IN_DIALOG_METHODS) {
       stack.handle(m, (req, tx) => {
