@@ -2,6 +2,7 @@
  * The user agent: one SIP stack, several accounts, their registrations, and the requests a
  * person (or a script) sends. It emits domain events and knows nothing of IPC or the CLI.
  */
+import { isIP } from 'node:net';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Clock } from '../base/clock';
@@ -22,7 +23,7 @@ import { Ringer } from './call/ringer';
 import type { AudioBackend } from '../audio/device';
 import type { ToneCountry } from '../audio/tone';
 import type { CallAccount, CallMediaPreferences } from './call/call-context';
-import type { Flow } from '../transport/transport';
+import type { Flow, TransportProtocol } from '../transport/transport';
 import { resolveAccount, type AccountConfig, type ResolvedAccount } from './account';
 import { DigestAuthenticator } from './digest-authenticator';
 import { Registration } from './registration/registration';
@@ -301,12 +302,27 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
   /** Keep-alives on the connection a registration uses (RFC 5626 §4.4.1; TCP/TLS only). */
   private startKeepAlive(account: ResolvedAccount): void {
     if (account.protocol === 'udp') return;
-    const hop = account.nextHop;
-    const port = hop.port ?? (account.protocol === 'tls' ? 5061 : 5060);
     const seconds = account.config.keepAliveSeconds ?? DEFAULT_KEEPALIVE_SECONDS;
     if (seconds <= 0) return;
-    const started = this.stack.keepAlive({ protocol: account.protocol, host: stripBrackets(hop.host), port }, seconds * 1000);
-    this.log.debug('keep-alive', { account: account.config.id, started, seconds });
+    void this.hopTargets(account).then((targets) => {
+      const started = targets.some((t) => this.stack.keepAlive(t, seconds * 1000));
+      this.log.debug('keep-alive', { account: account.config.id, started, seconds });
+    });
+  }
+
+  /**
+   * Where an account's requests go: its next hop as an address, or, for a name, its RFC 3263
+   * targets (connections are kept by address, so a name has to be resolved to match them).
+   */
+  private async hopTargets(account: ResolvedAccount): Promise<{ protocol: TransportProtocol; host: string; port: number }[]> {
+    const hop = account.nextHop;
+    const host = stripBrackets(hop.host);
+    if (isIP(host) !== 0) return [{ protocol: account.protocol, host, port: hop.port ?? (account.protocol === 'tls' ? 5061 : 5060) }];
+    try {
+      return (await this.stack.transport.resolve(hop)).map((t) => ({ protocol: t.protocol, host: stripBrackets(t.host), port: t.port }));
+    } catch {
+      return [];
+    }
   }
 
   private entry(accountId: string): AccountEntry {
@@ -318,14 +334,14 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
   /** A dropped connection to an account's next hop means its binding is gone (RFC 5626 §4.4.1). */
   private onConnectionClosed(flow: Flow, reason: string): void {
     this.safeEmit('connection.closed', { protocol: flow.protocol, host: flow.host, port: flow.port, reason });
+    const flowHost = stripBrackets(flow.host);
     for (const { account, registration } of this.accounts.values()) {
       if (account.protocol !== flow.protocol) continue;
-      const hop = account.nextHop;
-      const port = hop.port ?? (flow.protocol === 'tls' ? 5061 : 5060);
-      if (stripBrackets(hop.host) === stripBrackets(flow.host) && port === flow.port) {
+      void this.hopTargets(account).then((targets) => {
+        if (!targets.some((t) => t.protocol === flow.protocol && t.host === flowHost && t.port === flow.port)) return;
         this.log.info('connection to registrar lost; registering again', { account: account.config.id, reason });
         registration.connectionLost();
-      }
+      });
     }
   }
 }

@@ -25,7 +25,7 @@ async function waitUntil(cond: () => boolean, clock: FakeClock): Promise<void> {
   expect(cond()).toBe(true);
 }
 
-it('pings the registrar over TCP and registers again when the pongs stop', async () => {
+it.each([['an IP literal', '127.0.0.1'], ['a name (localhost)', 'localhost']])('pings the registrar over TCP and registers again when the pongs stop (proxy given as %s)', async (_what, proxyHost) => {
   const connections: Socket[] = [];
   const registers: SipRequest[] = [];
   let pings = 0;
@@ -61,7 +61,7 @@ it('pings the registrar over TCP and registers again when the pongs stop', async
 
   const clock = new FakeClock();
   ua = await UserAgent.create({ listen: { host: '127.0.0.1', port: 0 }, transports: ['tcp'], clock });
-  ua.addAccount({ id: 'a', aor: 'sip:alice@127.0.0.1', proxy: `sip:127.0.0.1:${port};transport=tcp`, keepAliveSeconds: 5 });
+  ua.addAccount({ id: 'a', aor: 'sip:alice@127.0.0.1', proxy: `sip:${proxyHost}:${port};transport=tcp`, keepAliveSeconds: 5 });
   ua.register('a');
   await waitUntil(() => ua!.registration('a').state === 'registered', clock);
   expect(connections).toHaveLength(1);
