@@ -44,7 +44,8 @@ export interface ResolvedAccount {
 
 const PROTOCOLS: readonly TransportProtocol[] = ['udp', 'tcp', 'tls'];
 
-function sipUri(text: string, what: string): SipUri {
+/** Parses a sip:/sips: URI given by a user; anything else is a ValidationError naming `what`. */
+export function parseSipUri(text: string, what: string): SipUri {
   let uri;
   try {
     uri = parseUri(text.trim());
@@ -57,7 +58,7 @@ function sipUri(text: string, what: string): SipUri {
 
 /** Checks an account's settings and derives how to reach its registrar. Throws ValidationError. */
 export function resolveAccount(config: AccountConfig): ResolvedAccount {
-  const aor = sipUri(config.aor, 'account address');
+  const aor = parseSipUri(config.aor, 'account address');
   if (!aor.user) throw new ValidationError(`account address needs a user part: ${config.aor}`);
   if (config.transport !== undefined && !PROTOCOLS.includes(config.transport)) {
     throw new ValidationError(`transport must be one of ${PROTOCOLS.join(', ')}: ${String(config.transport)}`);
@@ -65,7 +66,7 @@ export function resolveAccount(config: AccountConfig): ResolvedAccount {
   if (config.registerExpires !== undefined && (!Number.isInteger(config.registerExpires) || config.registerExpires < 1)) {
     throw new ValidationError(`registration interval must be a whole number of seconds ≥ 1: ${config.registerExpires}`);
   }
-  const proxy = config.proxy !== undefined ? sipUri(/^sips?:/i.test(config.proxy) ? config.proxy : `sip:${config.proxy}`, 'proxy') : undefined;
+  const proxy = config.proxy !== undefined ? parseSipUri(/^sips?:/i.test(config.proxy) ? config.proxy : `sip:${config.proxy}`, 'proxy') : undefined;
   const secure = aor.scheme === 'sips' || proxy?.scheme === 'sips';
   const protocol: TransportProtocol = secure
     ? 'tls'

@@ -11,7 +11,7 @@ import { nullLogger, type Logger } from '../base/logger';
 import { newCallId, newTag } from '../base/random-ids';
 import { TypedEmitter } from '../base/typed-emitter';
 import type { RegistrationView } from '../shared/model/registration';
-import { createRequest, METHODS, NameAddr, parseUri, SipUri, STATUS, type SipRequest } from '../sip';
+import { createRequest, METHODS, NameAddr, SipUri, STATUS, type SipRequest } from '../sip';
 import { DialogLayer } from '../dialog/dialog-layer';
 import { MediaEngine } from '../media/engine';
 import { MediaWorkerHost } from '../media/worker/host';
@@ -24,7 +24,7 @@ import type { AudioBackend } from '../audio/device';
 import type { ToneCountry } from '../audio/tone';
 import type { CallAccount, CallMediaPreferences } from './call/call-context';
 import type { Flow, TransportProtocol } from '../transport/transport';
-import { resolveAccount, type AccountConfig, type ResolvedAccount } from './account';
+import { parseSipUri, resolveAccount, type AccountConfig, type ResolvedAccount } from './account';
 import { DigestAuthenticator } from './digest-authenticator';
 import { Registration } from './registration/registration';
 import type { RequestOutcome } from './request-sender';
@@ -235,6 +235,20 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
     this.entry(accountId).registration.register();
   }
 
+  /** Registers and resolves with the first outcome: registered, or failed (with its reason). */
+  registerAndWait(accountId: string): Promise<RegistrationView> {
+    const registration = this.entry(accountId).registration;
+    return new Promise((resolve) => {
+      const off = registration.on('stateChanged', (v) => {
+        if (v.state === 'registered' || v.state === 'failed') {
+          off();
+          resolve(v);
+        }
+      });
+      registration.register();
+    });
+  }
+
   unregister(accountId: string, timeoutMs?: number): Promise<void> {
     return this.entry(accountId).registration.unregister(timeoutMs);
   }
@@ -244,13 +258,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
    * credentials when an account is given (a proxy may challenge it with 407).
    */
   async options(target: string, accountId?: string): Promise<OptionsResult> {
-    let uri;
-    try {
-      uri = parseUri(target);
-    } catch (error) {
-      throw new ValidationError(`not a SIP URI: ${target} (${(error as Error).message})`);
-    }
-    if (!(uri instanceof SipUri)) throw new ValidationError(`OPTIONS needs a sip: or sips: URI: ${target}`);
+    const uri = parseSipUri(target, 'the OPTIONS target');
     const entry = accountId !== undefined ? this.entry(accountId) : undefined;
     const account = entry?.account;
     if (account && account.protocol !== 'udp' && uri.transport === undefined && account.routes.length === 0) uri.params.set('transport', account.protocol);

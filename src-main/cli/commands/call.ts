@@ -112,15 +112,7 @@ export async function answerCommand(g: GlobalOptions, raw: RawCallOptions, io: C
     narrate(session, ua, g.json);
     if (g.account) {
       ua.addAccount(g.account);
-      const reg = await new Promise<ReturnType<UserAgent['registration']>>((resolve) => {
-        const off = ua.on('registration.updated', (v) => {
-          if (v.state === 'registered' || v.state === 'failed') {
-            off();
-            resolve(v);
-          }
-        });
-        ua.register(g.account!.id);
-      });
+      const reg = await ua.registerAndWait(g.account.id);
       if (reg.state === 'failed') {
         io.stderr(`parley: ${registrationFailureText(reg, resolveAccount(g.account).nextHop.toString())}\n`);
         return EXIT.FAILURE;

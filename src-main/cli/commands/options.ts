@@ -7,20 +7,13 @@ import { EXIT, type CliIo } from '../cli-io';
 import { openSession } from '../cli-session';
 import { outcomeText } from '../failure-text';
 import type { GlobalOptions } from '../global-options';
-import { parseUri, SipUri } from '../../sip';
-import { resolveAccount } from '../../ua/account';
+import { parseSipUri, resolveAccount } from '../../ua/account';
 
 const SHOWN = ['Allow', 'Accept', 'Supported', 'Allow-Events', 'Server', 'User-Agent'];
 
 export async function optionsCommand(g: GlobalOptions, target: string | undefined, io: CliIo): Promise<number> {
   if (!target) throw new ValidationError('options needs a target URI, e.g. parley options sip:127.0.0.1:5060');
-  let uri;
-  try {
-    uri = parseUri(target);
-  } catch (error) {
-    throw new ValidationError(`not a SIP URI: ${target} (${(error as Error).message})`);
-  }
-  if (!(uri instanceof SipUri)) throw new ValidationError(`options needs a sip: or sips: URI: ${target}`);
+  const uri = parseSipUri(target, 'the OPTIONS target');
   if (g.transport && !g.account && uri.transport === undefined && uri.scheme === 'sip') uri.params.set('transport', g.transport);
   const hop = g.account ? resolveAccount(g.account).nextHop.host : uri.host;
   const session = await openSession(g, io, hop);

@@ -4,7 +4,6 @@
  * Exit 0 on success, 2 on a failure with one line on stderr saying which, 1 on a usage error.
  */
 import { ValidationError } from '../../base/errors';
-import type { RegistrationView } from '../../shared/model/registration';
 import { EXIT, type CliIo } from '../cli-io';
 import { openSession } from '../cli-session';
 import { registrationFailureText } from '../failure-text';
@@ -25,15 +24,7 @@ export async function registerCommand(g: GlobalOptions, args: { duration?: strin
   const { ua } = session;
   try {
     ua.addAccount(g.account);
-    const first = await new Promise<RegistrationView>((resolve) => {
-      const off = ua.on('registration.updated', (v) => {
-        if (v.state === 'registered' || v.state === 'failed') {
-          off();
-          resolve(v);
-        }
-      });
-      ua.register(g.account!.id);
-    });
+    const first = await ua.registerAndWait(g.account.id);
     if (first.state === 'failed') {
       io.stderr(`parley: ${registrationFailureText(first, via)}\n`);
       return EXIT.FAILURE;

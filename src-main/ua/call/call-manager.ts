@@ -7,7 +7,7 @@
 import { InvalidStateError, ValidationError } from '../../base/errors';
 import { TypedEmitter } from '../../base/typed-emitter';
 import type { CallView } from '../../shared/model/call';
-import { createResponse, METHODS, parseUri, SipUri, STATUS, type SipRequest } from '../../sip';
+import { createResponse, METHODS, STATUS, type SipRequest } from '../../sip';
 import type { InviteServerTransaction } from '../../transaction/invite-server';
 import type { ServerTransaction } from '../../transaction/transaction-layer';
 import type { MediaQualityReport } from '../../media/media-session';
@@ -16,6 +16,7 @@ import type { CallAccount, CallContext } from './call-context';
 import { isConnected } from './call-state';
 import { IncomingCall } from './incoming-call';
 import { OutgoingCall } from './outgoing-call';
+import { parseSipUri } from '../account';
 import type { Ringer } from './ringer';
 
 export interface CallManagerEvents extends Record<string, unknown[]> {
@@ -114,13 +115,7 @@ export class CallManager extends TypedEmitter<CallManagerEvents> {
 
   /** Places a call to `target` (a sip:/sips: URI) from `account`. */
   dial(target: string, account: CallAccount): CallView {
-    let uri;
-    try {
-      uri = parseUri(target);
-    } catch (error) {
-      throw new ValidationError(`not a SIP URI: ${target} (${(error as Error).message})`);
-    }
-    if (!(uri instanceof SipUri)) throw new ValidationError(`calls need a sip: or sips: URI: ${target}`);
+    const uri = parseSipUri(target, 'the call target');
     const call = new OutgoingCall(this.ctx, account, uri);
     this.track(call);
     void call.start();
