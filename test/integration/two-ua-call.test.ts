@@ -3,9 +3,9 @@
  * the real stack, dialogs, SDP negotiation and media engines (no devices: silence flows).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CallView } from '../../src-main/shared/model/call';
 import type { SipRequest, SipResponse } from '../../src-main/sip';
 import { UserAgent } from '../../src-main/ua/user-agent';
+import { trackCalls } from '../support/call-tracker';
 import { captureOutput } from '../support/capture-output';
 import { toneAmplitude } from '../support/signal';
 
@@ -23,15 +23,7 @@ async function until<T>(what: string, check: () => T | undefined, timeoutMs = 50
   }
 }
 
-function track(ua: UserAgent) {
-  const views: CallView[] = [];
-  const ended: CallView[] = [];
-  const incoming: CallView[] = [];
-  ua.on('call.updated', (v) => views.push(v));
-  ua.on('call.ended', (v) => ended.push(v));
-  ua.on('call.incoming', (v) => incoming.push(v));
-  return { views, ended, incoming, last: (id: string) => [...views].reverse().find((v) => v.id === id) };
-}
+const track = trackCalls;
 
 beforeEach(async () => {
   alice = await UserAgent.create({ listen: { host: '127.0.0.1', port: 0 }, transports: ['udp'], callPreferences: { srtp: 'mandatory', codecs: ['PCMU'] } });

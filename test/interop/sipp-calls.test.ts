@@ -8,74 +8,30 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { CallState, CallView } from '../../src-main/shared/model/call';
+import type { CallState } from '../../src-main/shared/model/call';
 import { UserAgent } from '../../src-main/ua/user-agent';
 import { pollUntil, sleep } from './support/managed-process';
 import { interopDescribe } from './support/peers';
 import { startCli } from './support/parley-cli';
-import { freePort, freePorts } from './support/ports';
-import { parseSippTrace, SCENARIO_DIR, startSipp, type SippOptions, type SippResult, type SippRun, type SippTraceEntry } from './support/sipp';
+import { freePort } from './support/ports';
+import { parseSippTrace, SCENARIO_DIR, type SippOptions, type SippRun, type SippTraceEntry } from './support/sipp';
+import { branchOf, cseqOf, expectSippPassed, firstCopies, fromTagOf, header, kindOf, received, sent, startSippWithMedia, toTagOf } from './support/sipp-trace';
+import { trackCalls, type TrackedCalls } from '../support/call-tracker';
 
 const d = interopDescribe(['sipp']);
 
-// --- reading SIPp's trace ---------------------------------------------------------------------
+// --- reading SIPp's trace: support/sipp-trace.ts ----------------------------------------
 
-const header = (e: SippTraceEntry, name: string): string | undefined =>
-  new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(e.text)?.[1]?.trim();
-const branchOf = (e: SippTraceEntry): string | undefined => /branch=([^;\s]+)/.exec(header(e, 'Via') ?? '')?.[1];
-const toTagOf = (e: SippTraceEntry): string | undefined => /;\s*tag=([^;\s]+)/.exec(header(e, 'To') ?? '')?.[1];
-const fromTagOf = (e: SippTraceEntry): string | undefined => /;\s*tag=([^;\s]+)/.exec(header(e, 'From') ?? '')?.[1];
-const cseqOf = (e: SippTraceEntry): string | undefined => header(e, 'CSeq')?.replace(/\s+/g, ' ');
-/** 'INVITE' for a request, '486' for a response. */
-const kindOf = (e: SippTraceEntry): string => (e.firstLine.startsWith('SIP/2.0 ') ? e.firstLine.split(' ')[1] ?? '' : e.firstLine.split(' ')[0] ?? '');
-
-function received(trace: readonly SippTraceEntry[]): SippTraceEntry[] {
-  return trace.filter((e) => e.direction === 'received');
-}
-function sent(trace: readonly SippTraceEntry[]): SippTraceEntry[] {
-  return trace.filter((e) => e.direction === 'sent');
-}
-/** Drops UDP retransmissions (a copy of an earlier message of the same direction). */
-function firstCopies(entries: readonly SippTraceEntry[]): SippTraceEntry[] {
-  return entries.filter((e, i) => !entries.slice(0, i).some((p) => p.direction === e.direction && p.text === e.text));
-}
 function only(entries: readonly SippTraceEntry[], kind: string): SippTraceEntry {
   const found = entries.filter((e) => kindOf(e) === kind);
   expect(found.map((e) => e.firstLine), `exactly one ${kind}`).toHaveLength(1);
   return found[0]!;
 }
 
-function expectSippPassed(result: SippResult): SippTraceEntry[] {
-  expect(result.exitCode, `SIPp failed:\n${result.errors}\n${result.screen || result.output}\n${result.messages}`).toBe(0);
-  return parseSippTrace(result.messages);
-}
-
 // --- Parley's side --------------------------------------------------------------------------
 
-interface Tracked {
-  readonly views: CallView[];
-  readonly ended: CallView[];
-  readonly incoming: CallView[];
-  last(id: string): CallView | undefined;
-  /** The states a call went through, repeats collapsed. */
-  states(id: string): CallState[];
-}
-
-function track(ua: UserAgent): Tracked {
-  const views: CallView[] = [];
-  const ended: CallView[] = [];
-  const incoming: CallView[] = [];
-  ua.on('call.updated', (v) => views.push(v));
-  ua.on('call.ended', (v) => ended.push(v));
-  ua.on('call.incoming', (v) => incoming.push(v));
-  return {
-    views,
-    ended,
-    incoming,
-    last: (id) => [...views].reverse().find((v) => v.id === id),
-    states: (id) => views.filter((v) => v.id === id).map((v) => v.state).filter((s, i, all) => i === 0 || all[i - 1] !== s),
-  };
-}
+const track = trackCalls;
+type Tracked = TrackedCalls;
 
 const until = <T>(what: string, check: () => T | undefined, timeoutMs = 5000): Promise<T> => pollUntil(what, timeoutMs, check, 10);
 const inState = (t: Tracked, id: string, state: CallState) => () => (t.last(id)?.state === state ? true : undefined);
@@ -94,13 +50,7 @@ d('calls with SIPp', () => {
     runs = [];
   });
 
-  /** SIPp with its media keywords on a free port pair of its own (SIPp's default 6000 may be taken). */
-  async function sipp(scenario: string, opts: Omit<SippOptions, 'scenario'> = {}): Promise<SippRun> {
-    const media = ['-mi', '127.0.0.1', '-mp', String(await freePorts(4))];
-    const run = await startSipp({ scenario, timeoutMs: 15_000, ...opts, args: [...media, ...(opts.args ?? [])] });
-    runs.push(run);
-    return run;
-  }
+  const sipp = (scenario: string, opts: Omit<SippOptions, 'scenario'> = {}): Promise<SippRun> => startSippWithMedia(runs, scenario, opts, 15_000);
   const uri = (run: SippRun): string => `sip:service@127.0.0.1:${run.port}`;
   const parleyAddress = (): string => `127.0.0.1:${ua.stack.localAddress('udp').port}`;
 

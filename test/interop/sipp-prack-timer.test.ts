@@ -5,43 +5,16 @@
  * and Parley's CallView states and end.
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { CallState, CallView } from '../../src-main/shared/model/call';
 import { UserAgent, type UserAgentOptions } from '../../src-main/ua/user-agent';
 import { pollUntil } from './support/managed-process';
 import { interopDescribe } from './support/peers';
-import { freePorts } from './support/ports';
-import { parseSippTrace, startSipp, type SippOptions, type SippResult, type SippRun, type SippTraceEntry } from './support/sipp';
+import type { SippOptions, SippRun, SippTraceEntry } from './support/sipp';
+import { expectSippPassed, firstCopies, header, kindOf, received, sent, startSippWithMedia } from './support/sipp-trace';
+import { trackCalls } from '../support/call-tracker';
 
 const d = interopDescribe(['sipp']);
 
-const header = (e: SippTraceEntry, name: string): string | undefined => new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(e.text)?.[1]?.trim();
-/** 'INVITE' for a request, '180' for a response. */
-const kindOf = (e: SippTraceEntry): string => (e.firstLine.startsWith('SIP/2.0 ') ? (e.firstLine.split(' ')[1] ?? '') : (e.firstLine.split(' ')[0] ?? ''));
-const received = (trace: readonly SippTraceEntry[]) => trace.filter((e) => e.direction === 'received');
-const sent = (trace: readonly SippTraceEntry[]) => trace.filter((e) => e.direction === 'sent');
-/** Drops UDP retransmissions (a copy of an earlier message of the same direction). */
-const firstCopies = (entries: readonly SippTraceEntry[]) => entries.filter((e, i) => !entries.slice(0, i).some((p) => p.direction === e.direction && p.text === e.text));
-
-function expectSippPassed(result: SippResult): SippTraceEntry[] {
-  expect(result.exitCode, `SIPp failed:\n${result.errors}\n${result.screen || result.output}\n${result.messages}`).toBe(0);
-  return parseSippTrace(result.messages);
-}
-
-function track(ua: UserAgent) {
-  const views: CallView[] = [];
-  const ended: CallView[] = [];
-  const incoming: CallView[] = [];
-  ua.on('call.updated', (v) => views.push(v));
-  ua.on('call.ended', (v) => ended.push(v));
-  ua.on('call.incoming', (v) => incoming.push(v));
-  return {
-    views,
-    ended,
-    incoming,
-    last: (id: string) => [...views].reverse().find((v) => v.id === id),
-    states: (id: string): CallState[] => views.filter((v) => v.id === id).map((v) => v.state).filter((s, i, all) => i === 0 || all[i - 1] !== s),
-  };
-}
+const track = trackCalls;
 
 const until = <T>(what: string, check: () => T | undefined, timeoutMs = 8000): Promise<T> => pollUntil(what, timeoutMs, check, 10);
 
@@ -62,13 +35,7 @@ d('100rel and session timers with SIPp', () => {
     runs = [];
   });
 
-  /** SIPp with its media keywords on a free port pair of its own. */
-  async function sipp(scenario: string, opts: Omit<SippOptions, 'scenario'> = {}): Promise<SippRun> {
-    const media = ['-mi', '127.0.0.1', '-mp', String(await freePorts(4))];
-    const run = await startSipp({ scenario, timeoutMs: 20_000, ...opts, args: [...media, ...(opts.args ?? [])] });
-    runs.push(run);
-    return run;
-  }
+  const sipp = (scenario: string, opts: Omit<SippOptions, 'scenario'> = {}): Promise<SippRun> => startSippWithMedia(runs, scenario, opts, 20_000);
   const uri = (run: SippRun): string => `sip:service@127.0.0.1:${run.port}`;
 
   it('PRACKs a reliable 180 once (not its retransmission) with RAck "1 1 INVITE", and the 200 without SDP keeps the 180\'s answer', async () => {
