@@ -1,66 +1,23 @@
 /**
  * Clock-paced streams for devices that have no hardware clock (WAV files, tones, null): an
  * input that produces one frame every `frameMs` and an output that consumes one frame every
- * `frameMs` from a short queue, playing silence on underrun. Ticks are scheduled against the
- * start time (`start + n * frameMs`), so pacing does not drift when a timer fires late; a late
- * clock is caught up by at most `MAX_CATCH_UP` frames at once.
+ * `frameMs` from a short queue, playing silence on underrun. Their clock is the media engine's
+ * `EngineTicker`: ticks on whole multiples of the period (no drift when a timer fires late, and
+ * the same instants as the engine's and every other paced stream's, so they share wake-ups); a
+ * late clock is caught up by at most `MAX_CATCH_UP` frames at once.
  */
-import type { Clock, TimerHandle } from '../base/clock';
+import type { Clock } from '../base/clock';
 import type { MediaError } from '../base/errors';
 import { TypedEmitter } from '../base/typed-emitter';
+import { EngineTicker } from '../media/engine-ticker';
 import type { AudioInputEvents, AudioInputStream, AudioOutputEvents, AudioOutputStream } from './device';
 
 const MAX_CATCH_UP = 5;
 
-/** Calls `tick()` every `periodMs` of the injected clock until stopped. */
-export class PacedTicker {
-  private handle: TimerHandle | undefined;
-  private startAt = 0;
-  private ticks = 0;
-  private running = false;
-
-  constructor(
-    private readonly clock: Clock,
-    private readonly periodMs: number,
-    private readonly tick: () => void,
-  ) {}
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.startAt = this.clock.now();
-    this.ticks = 0;
-    this.schedule();
-  }
-
-  stop(): void {
-    this.running = false;
-    this.clock.clearTimeout(this.handle);
-    this.handle = undefined;
-  }
-
-  private schedule(): void {
-    const due = this.startAt + (this.ticks + 1) * this.periodMs;
-    this.handle = this.clock.setTimeout(() => this.fire(), due - this.clock.now());
-  }
-
-  private fire(): void {
-    this.handle = undefined;
-    const behind = Math.floor((this.clock.now() - this.startAt) / this.periodMs) - this.ticks;
-    const n = Math.max(1, Math.min(behind, MAX_CATCH_UP));
-    if (behind > MAX_CATCH_UP) this.ticks += behind - MAX_CATCH_UP; // drop what cannot be caught up
-    for (let i = 0; i < n && this.running; i++) {
-      this.ticks++;
-      this.tick();
-    }
-    if (this.running) this.schedule();
-  }
-}
-
 /** An input stream whose frames come from `produce(into)` once per frame period. */
 export class PacedInputStream extends TypedEmitter<AudioInputEvents> implements AudioInputStream {
   private readonly buffer: Int16Array;
-  private readonly ticker: PacedTicker;
+  private readonly ticker: EngineTicker;
   private isClosed = false;
 
   constructor(
@@ -73,7 +30,7 @@ export class PacedInputStream extends TypedEmitter<AudioInputEvents> implements 
   ) {
     super();
     this.buffer = new Int16Array(frameSamples);
-    this.ticker = new PacedTicker(clock, (frameSamples * 1000) / sampleRate, () => {
+    this.ticker = new EngineTicker({ clock, periodMs: (frameSamples * 1000) / sampleRate, maxCatchUp: MAX_CATCH_UP }, () => {
       this.produce(this.buffer);
       this.safeEmit('frame', this.buffer);
     });
@@ -110,7 +67,7 @@ export class PacedOutputStream extends TypedEmitter<AudioOutputEvents> implement
   private readonly silence: Int16Array;
   private head = 0;
   private count = 0;
-  private readonly ticker: PacedTicker;
+  private readonly ticker: EngineTicker;
   private isClosed = false;
   /** Periods in which no frame was queued (silence was played). */
   underruns = 0;
@@ -129,7 +86,7 @@ export class PacedOutputStream extends TypedEmitter<AudioOutputEvents> implement
     super();
     this.ring = Array.from({ length: queueFrames }, () => new Int16Array(frameSamples));
     this.silence = new Int16Array(frameSamples);
-    this.ticker = new PacedTicker(clock, (frameSamples * 1000) / sampleRate, () => this.tick());
+    this.ticker = new EngineTicker({ clock, periodMs: (frameSamples * 1000) / sampleRate, maxCatchUp: MAX_CATCH_UP }, () => this.tick());
     this.ticker.start();
   }
 

@@ -46,6 +46,12 @@ export interface MediaEngineStats {
   readonly isolated: boolean;
   /** Capture path: frames delivered by the device, dropped (queue full), ticks with none (silence sent). */
   readonly capture: { readonly frames: number; readonly dropped: number; readonly missing: number };
+  /**
+   * What paces the 20 ms cycles now ('device': the capture device's frames; 'timer': the
+   * engine's ticker, with no capture device or a silent one), cycles run by device frames, and
+   * the conference mixer's current rate (the widest session's).
+   */
+  readonly pacing: { readonly clock: 'device' | 'timer'; readonly deviceTicks: number; readonly mixRate: number };
 }
 
 export type MediaEngineEvents = {

@@ -1,8 +1,13 @@
 /**
- * The engine's 20 ms heartbeat on an injected `Clock`: ticks are due at `start + n · period`, so
+ * The engine's 20 ms heartbeat on an injected `Clock`: ticks are due at `origin + n · period`, so
  * a timer that fires late does not push later ticks back (no drift, unlike a chain of plain
  * 20 ms timeouts). A late wake-up runs the ticks that fell due, up to `maxCatchUp` at once (the
  * rest are skipped, counted as missed: sending a burst of stale audio helps nobody).
+ *
+ * Ticks fall on whole multiples of the period on the clock's scale (not `start + n · period`
+ * from an arbitrary start): every ticker of a process — the engine's, a file or null device's —
+ * fires at the same instants, so they share one wake-up of the event loop instead of each
+ * costing its own (on a VM a wake-up costs more than a call's media work).
  *
  * It also measures the deadline health the isolation work needs (ARCHITECTURE.md, "the audio
  * path has deadlines every 20 ms"): how late each tick ran, and how many ticks ran more than
@@ -57,7 +62,7 @@ export class EngineTicker {
 
   start(): void {
     if (this.handle) return;
-    this.startAt = this.clock.now();
+    this.startAt = Math.floor(this.clock.now() / this.period) * this.period;
     this.n = 0;
     this.schedule();
   }

@@ -4,6 +4,7 @@ import { toneAmplitude } from '../../test/support/signal';
 import { PacedInputStream, PacedOutputStream } from '../audio/paced-stream';
 import type { Clock } from '../base/clock';
 import { InvalidStateError, MediaError } from '../base/errors';
+import { TypedEmitter } from '../base/typed-emitter';
 import type { EngineAudioBackend } from './engine-api';
 import { MediaEngine } from './engine';
 import type { MediaSessionConfig } from './media-session-config';
@@ -123,7 +124,7 @@ describe('MediaEngine', () => {
     const ep = await e.openEndpoint();
     await e.startSession(ep.id, config(9));
     clock.advance(1000);
-    expect((await e.stats()).ticker.ticks).toBeGreaterThanOrEqual(49);
+    expect((await e.stats()).pacing.deviceTicks).toBeGreaterThanOrEqual(49);
     await e.closeEndpoint(ep.id);
     clock.advance(100);
     expect(clock.pendingTimers()).toBe(0);
@@ -164,5 +165,85 @@ describe('MediaEngine', () => {
     await expect(e.startSession(ep.id, config(9))).rejects.toBeInstanceOf(InvalidStateError);
     await e.close();
     await expect(e.openEndpoint()).rejects.toBeInstanceOf(InvalidStateError);
+  });
+
+  it('is paced by the capture device: one cycle per captured frame, the ticker idle', async () => {
+    const { clock, engine } = setup();
+    const { e } = engine(500, 28000);
+    const ep = await e.openEndpoint({ rtcpPort: false });
+    await e.startSession(ep.id, config(9));
+    clock.advance(1000);
+    const s = await e.stats();
+    expect(s.pacing.clock).toBe('device');
+    expect(s.pacing.deviceTicks).toBeGreaterThanOrEqual(49);
+    expect(s.pacing.deviceTicks).toBeLessThanOrEqual(51);
+    expect(s.ticker.ticks).toBeLessThanOrEqual(1);
+    expect((await e.report(ep.id)).rtp.packetsSent).toBeGreaterThanOrEqual(49);
+    await e.close();
+  });
+
+  it('hands the pacing to its ticker when the microphone goes quiet, and back when it speaks again', async () => {
+    const clock = new FakeClock();
+    const net = new MemoryNetwork({ clock });
+    /** A microphone that delivers only when told to. */
+    class ManualMic extends TypedEmitter<{ frame: [Int16Array]; error: [Error] }> {
+      readonly frame = new Int16Array(RATE / 50);
+      close = async () => {};
+      deliver(): void {
+        this.safeEmit('frame', this.frame);
+      }
+    }
+    const mic = new ManualMic();
+    const devices: EngineAudioBackend = {
+      name: 'manual',
+      openInput: () => mic,
+      openOutput: () => new PacedOutputStream(clock, 'speaker', RATE, RATE / 50, () => {}),
+    };
+    const e = new MediaEngine({ clock, sampleRate: RATE, portMin: 29000, portMax: 29098, openSocket: async (_a, p) => net.open(p), devices });
+    const ep = await e.openEndpoint({ rtcpPort: false });
+    await e.startSession(ep.id, config(9));
+    const speak = (ms: number) => {
+      for (let t = 0; t < ms; t += 20) {
+        mic.deliver();
+        clock.advance(20);
+      }
+    };
+    speak(400);
+    let s = await e.stats();
+    expect([s.pacing.clock, s.pacing.deviceTicks]).toEqual(['device', 20]);
+    // Quiet for a second: the ticker takes over within DEVICE_SILENT_MS and keeps sending.
+    const sentBefore = (await e.report(ep.id)).rtp.packetsSent;
+    clock.advance(1000);
+    s = await e.stats();
+    expect(s.pacing.clock).toBe('timer');
+    expect(s.ticker.ticks).toBeGreaterThanOrEqual(45);
+    expect((await e.report(ep.id)).rtp.packetsSent - sentBefore).toBeGreaterThanOrEqual(45);
+    expect(s.capture.missing).toBeGreaterThanOrEqual(45);
+    // Frames again: the device paces, the ticker stops.
+    const ticks = s.ticker.ticks;
+    speak(400);
+    s = await e.stats();
+    expect(s.pacing.clock).toBe('device');
+    expect(s.ticker.ticks - ticks).toBeLessThanOrEqual(1);
+    expect(s.pacing.deviceTicks).toBe(40);
+    await e.close();
+    clock.advance(100);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('mixes at the widest session rate: legs are not resampled, only the device port', async () => {
+    const clock = new FakeClock();
+    const net = new MemoryNetwork({ clock });
+    const e = new MediaEngine({ clock, sampleRate: 48000, portMin: 30000, portMax: 30098, openSocket: async (_a, p) => net.open(p) });
+    const pcmu = { name: 'PCMU', payloadType: 0, clockRate: 8000, channels: 1 };
+    const a = await e.openEndpoint({ rtcpPort: false });
+    const b = await e.openEndpoint({ rtcpPort: false });
+    await e.startSession(a.id, config(9, { send: pcmu, receive: [pcmu] }));
+    expect((await e.stats()).pacing.mixRate).toBe(8000);
+    await e.startSession(b.id, config(11));
+    expect((await e.stats()).pacing.mixRate).toBe(16000);
+    await e.closeEndpoint(b.id);
+    expect((await e.stats()).pacing.mixRate).toBe(8000);
+    await e.close();
   });
 });

@@ -1,17 +1,28 @@
 /**
  * The in-thread media engine: binds RTP/RTCP ports, runs one `MediaSession` per call, owns the
  * device side (one capture and one playback stream from an injected backend: naudiodon, WAV,
- * null) and drives everything from one 20 ms `EngineTicker` on the injected clock.
+ * null) and runs one 20 ms cycle per captured frame.
  *
- * Every tick: the captured frame (→ echo control) is the local user's participant in a
- * `ConferenceMixer` at the engine rate; each session is another participant. N-1 mixing gives
- * each leg the local voice plus the other legs, and the speaker every leg: with one call that
- * is a plain call; with several unheld calls it is a conference (the calls layer holds a call
- * to take it out: a held session contributes and receives silence).
+ * Pacing: the capture device's clock drives the engine — every frame the microphone delivers
+ * runs one cycle at once, so the sound card, not a timer, sets the rate (no slow drift between
+ * a timer and the card, and no second wake-up per 20 ms). When there is no capture device, or
+ * it stops delivering for `DEVICE_SILENT_MS`, an `EngineTicker` on the injected clock takes
+ * over until frames come back.
+ *
+ * Every cycle: the captured frame (→ echo control) is the local user's participant in a
+ * `ConferenceMixer`; each session is another participant. N-1 mixing gives each leg the local
+ * voice plus the other legs, and the speaker every leg: with one call that is a plain call; with
+ * several unheld calls it is a conference (the calls layer holds a call to take it out: a held
+ * session contributes and receives silence).
+ *
+ * Rates: devices run at `sampleRate` (48 kHz by default); each session runs at its codec's PCM
+ * rate (8 kHz for G.711, 16 kHz for G.722, 48 kHz for Opus) and the mixer at the widest
+ * session's rate, so legs are never resampled — only the local device port is, once each way,
+ * however many calls there are.
  *
  * The same API runs on a worker thread (`worker/host.ts`); see `engine-api.ts`.
  */
-import type { Clock } from '../base/clock';
+import type { Clock, TimerHandle } from '../base/clock';
 import { InvalidStateError, MediaError, ValidationError } from '../base/errors';
 import { nullLogger, type Logger } from '../base/logger';
 import { TypedEmitter } from '../base/typed-emitter';
@@ -42,6 +53,9 @@ import type { Datagram } from './rtp/datagram';
 import { UdpDatagram } from './rtp/udp-datagram';
 
 export type OpenSocket = (address: string, port: number) => Promise<Datagram>;
+
+/** A capture device silent this long hands the pacing back to the engine's own ticker. */
+export const DEVICE_SILENT_MS = 60;
 
 export interface MediaEngineOptions {
   readonly clock: Clock;
@@ -118,6 +132,11 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
   private playbackLive = false;
   private captureFrames = 0;
   private captureMissing = 0;
+  /** True while the capture device's frames drive the cycles (the ticker is stopped). */
+  private deviceClocked = false;
+  private deviceSilence: TimerHandle | undefined;
+  private deviceTicks = 0;
+  private readonly deviceSilent = (): void => this.fallBackToTicker();
   private nextId = 1;
   private closed = false;
 
@@ -137,6 +156,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
       this.output?.writeFrame(frame);
       this.echo?.playback(frame);
     });
+    // No session yet: the mixer rate follows the sessions (`fitMixRate`).
     this.mixer = new ConferenceMixer({ sampleRate: this.sampleRate });
     this.mixer.add('local', this.local);
     this.ticker = new EngineTicker({ clock: options.clock }, () => this.tick());
@@ -180,7 +200,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
       socket: e.socket,
       ...(e.rtcpSocket ? { rtcpSocket: e.rtcpSocket } : {}),
       config,
-      sampleRate: this.sampleRate,
+      sampleRate: this.sessionRate(config),
       codecs: this.codecs,
       ...(this.options.encoder ? { encoder: this.options.encoder } : {}),
       ...(this.options.jitter ? { jitter: this.options.jitter } : {}),
@@ -195,7 +215,8 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
     if (options.recordPath) this.record(e, options.recordPath);
     this.openDevices();
     e.participant = this.mixer.add(id, session);
-    if (!this.ticker.running) this.ticker.start();
+    this.fitMixRate();
+    if (!this.deviceClocked && !this.ticker.running) this.ticker.start();
   }
 
   async updateSession(id: MediaSessionId, config: MediaSessionConfig): Promise<void> {
@@ -232,7 +253,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
     if (![...this.entries.values()].some((x) => x.session)) {
       this.ticker.stop();
       await this.closeDevices();
-    }
+    } else this.fitMixRate();
   }
 
   async stats(): Promise<MediaEngineStats> {
@@ -241,6 +262,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
       ticker: this.ticker.stats(),
       isolated: false,
       capture: { frames: this.captureFrames, dropped: this.captureQueue.dropped, missing: this.captureMissing },
+      pacing: { clock: this.deviceClocked ? 'device' : 'timer', deviceTicks: this.deviceTicks, mixRate: this.mixer.sampleRate },
     };
   }
 
@@ -257,6 +279,54 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
     await this.closeDevices();
   }
 
+  /**
+   * The session's PCM rate: its send codec's (the receive side resamples any other codec the
+   * peer switches to). Unknown codecs fall back to the device rate; MediaSession reports them.
+   */
+  private sessionRate(config: MediaSessionConfig): number {
+    return this.codecs.find(config.send.name, config.send.clockRate)?.sampleRate ?? this.sampleRate;
+  }
+
+  /** Mixes at the widest session's rate (the device rate with no session). */
+  private fitMixRate(): void {
+    let rate = 0;
+    for (const e of this.entries.values()) if (e.session && e.session.sampleRate > rate) rate = e.session.sampleRate;
+    this.mixer.setSampleRate(rate || this.sampleRate);
+  }
+
+  /** A captured frame arrived: it paces the engine (see the header). */
+  private onDeviceFrame(frame: Int16Array): void {
+    this.playbackLive = true;
+    this.captureFrames++;
+    if (!this.hasSessions()) return;
+    if (!this.deviceClocked) {
+      // Frames queued under the ticker would stay queued as latency: start from this one.
+      this.deviceClocked = true;
+      this.ticker.stop();
+      this.captureQueue.clear();
+    }
+    this.captureQueue.push(frame);
+    const clock = this.options.clock;
+    clock.clearTimeout(this.deviceSilence);
+    this.deviceSilence = clock.setTimeout(this.deviceSilent, DEVICE_SILENT_MS);
+    this.deviceTicks++;
+    this.tick();
+  }
+
+  /** The capture device went quiet (unplugged, stalled, closed): the ticker paces again. */
+  private fallBackToTicker(): void {
+    this.options.clock.clearTimeout(this.deviceSilence);
+    this.deviceSilence = undefined;
+    if (!this.deviceClocked) return;
+    this.deviceClocked = false;
+    if (this.hasSessions() && !this.closed) this.ticker.start();
+  }
+
+  private hasSessions(): boolean {
+    for (const e of this.entries.values()) if (e.session) return true;
+    return false;
+  }
+
   /** One 20 ms cycle: capture → mixer (sessions encode and send, decode and play) → speaker. */
   private tick(): void {
     const got = this.captureQueue.readFrame(this.mic);
@@ -267,7 +337,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
   }
 
   private record(e: Entry, path: string): void {
-    const rec = CallRecorder.create(path, { sampleRate: this.sampleRate });
+    const rec = CallRecorder.create(path, { sampleRate: e.session!.sampleRate });
     e.recorder = rec;
     e.session!.setRecorder(rec);
   }
@@ -278,11 +348,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
     const opts = { sampleRate: this.sampleRate, frameMs: 20 };
     try {
       const input = backend.openInput(this.options.inputDevice ?? 'default', opts);
-      input.on('frame', (frame) => {
-        this.playbackLive = true;
-        this.captureFrames++;
-        this.captureQueue.push(frame);
-      });
+      input.on('frame', (frame) => this.onDeviceFrame(frame));
       input.on('error', (err) => this.deviceFailed('input', err));
       this.input = input;
     } catch (err) {
@@ -303,6 +369,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
     this.input = undefined;
     this.output = undefined;
     this.playbackLive = false;
+    this.fallBackToTicker();
     await input?.close();
     await output?.close();
   }
@@ -313,6 +380,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
     if (which === 'input') {
       this.input = undefined;
       this.playbackLive = true;
+      this.fallBackToTicker();
     } else this.output = undefined;
     this.safeEmit('deviceError', message);
   }

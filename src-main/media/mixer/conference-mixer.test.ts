@@ -182,4 +182,30 @@ describe('FrameQueuePort', () => {
     q.writeFrame(f);
     expect(sunk).toEqual([3]);
   });
+
+  it('moves the mix to another rate with setSampleRate, keeping gains, and still mixes N-1', () => {
+    // The engine mixes at the widest leg's rate: three 8 kHz legs and a 48 kHz device port.
+    const mixer = new ConferenceMixer({ sampleRate: 48000 });
+    const local = new TonePort(48000, 400);
+    const legs = [700, 1100, 1500].map((f) => new TonePort(8000, f));
+    mixer.add('local', local);
+    const ids = legs.map((p, i) => mixer.add(`leg${i}`, p));
+    mixer.setGain(ids[0]!, 0.5);
+    run(mixer, 10);
+    mixer.setSampleRate(8000);
+    expect([mixer.sampleRate, mixer.frameSamples]).toEqual([8000, 160]);
+    for (const p of [local, ...legs]) p.heard.length = 0;
+    run(mixer, 50);
+    const tail = (p: TonePort) => p.heard.slice(p.heard.length / 2);
+    // The local user hears every leg (leg 0 at half gain) at 48 kHz, resampled once.
+    expect(toneAmplitude(tail(local), 700, 48000)).toBeGreaterThan(2800);
+    expect(toneAmplitude(tail(local), 700, 48000)).toBeLessThan(3200);
+    expect(toneAmplitude(tail(local), 1100, 48000)).toBeGreaterThan(5800);
+    expect(toneAmplitude(tail(local), 400, 48000)).toBeLessThan(60);
+    // A leg hears the local user and the other legs, not itself, with no resampling of its own.
+    expect(toneAmplitude(tail(legs[1]!), 400, 8000)).toBeGreaterThan(5800);
+    expect(toneAmplitude(tail(legs[1]!), 1500, 8000)).toBeGreaterThan(5800);
+    expect(toneAmplitude(tail(legs[1]!), 1100, 8000)).toBeLessThan(60);
+    expect(() => mixer.setSampleRate(44010)).toThrow(RangeError);
+  });
 });

@@ -11,7 +11,10 @@
  *   release, ceiling -0.9 dBFS), so loud sums are turned down, never wrapped or hard-clipped.
  * - Rates: the mixer runs at one internal rate; a participant at another rate is converted
  *   both ways by media/resample.ts (polyphase Kaiser-sinc), or by `createResampler` if given.
- * - Buffers are allocated when a participant joins; `tick()` allocates nothing.
+ *   `setSampleRate` moves the mix to another rate (the engine mixes at the widest leg's rate,
+ *   so narrowband legs are never resampled: only the local device port is).
+ * - Buffers are allocated when a participant joins or the rate changes; `tick()` allocates
+ *   nothing.
  */
 import { ValidationError } from '../../base/errors';
 import { samplesPerFrame, type AudioPort } from '../frame';
@@ -50,12 +53,13 @@ interface Participant {
   listenGain: number;
   muted: boolean;
   readonly inPort: Int16Array;
-  readonly inMix: Int16Array;
-  readonly contrib: Float32Array;
-  readonly outMix: Int16Array;
   readonly outPort: Int16Array;
-  readonly up: FrameResampler | undefined;
-  readonly down: FrameResampler | undefined;
+  /** At the mixer's rate (re-made by `setSampleRate`). */
+  inMix: Int16Array;
+  contrib: Float32Array;
+  outMix: Int16Array;
+  up: FrameResampler | undefined;
+  down: FrameResampler | undefined;
   /** The limiter's current gain. */
   limiterGain: number;
   /** True when the last read gave audio (for talker indication). */
@@ -68,31 +72,46 @@ interface Participant {
 const RELEASE_PER_FRAME = 0.1;
 
 export class ConferenceMixer {
-  readonly sampleRate: number;
-  readonly frameSamples: number;
+  private rate: number;
+  private frame: number;
   private readonly ceiling: number;
-  private readonly total: Float32Array;
+  private total: Float32Array;
   private readonly participants: Participant[] = [];
   private nextId = 1;
 
   constructor(private readonly options: ConferenceMixerOptions) {
-    this.sampleRate = options.sampleRate;
-    this.frameSamples = samplesPerFrame(options.sampleRate);
+    this.rate = options.sampleRate;
+    this.frame = samplesPerFrame(options.sampleRate);
     this.ceiling = 32767 * (options.ceiling ?? 0.9);
-    this.total = new Float32Array(this.frameSamples);
+    this.total = new Float32Array(this.frame);
+  }
+
+  /** The internal mixing rate. */
+  get sampleRate(): number {
+    return this.rate;
+  }
+
+  get frameSamples(): number {
+    return this.frame;
+  }
+
+  /**
+   * Mixes at `rate` from the next tick on: every participant's resamplers and mix buffers are
+   * made anew for it (gains, mute and limiter state are kept). Setup-time work, not per tick.
+   */
+  setSampleRate(rate: number): void {
+    if (rate === this.rate) return;
+    const frame = samplesPerFrame(rate);
+    this.rate = rate;
+    this.frame = frame;
+    this.total = new Float32Array(frame);
+    for (const p of this.participants) this.fit(p);
   }
 
   /** Adds a participant (a call leg's port, or the local user's device port). */
   add(label: string, port: AudioPort, options: ParticipantOptions = {}): ParticipantId {
     const rate = port.sampleRate;
-    let up: FrameResampler | undefined;
-    let down: FrameResampler | undefined;
-    if (rate !== this.sampleRate) {
-      const make = this.options.createResampler ?? polyphase;
-      up = make(rate, this.sampleRate);
-      down = make(this.sampleRate, rate);
-    }
-    const n = this.frameSamples;
+    const empty = new Int16Array(0);
     const p: Participant = {
       id: this.nextId++,
       label,
@@ -101,18 +120,31 @@ export class ConferenceMixer {
       listenGain: checkGain(options.listenGain ?? 1),
       muted: options.muted ?? false,
       inPort: new Int16Array(samplesPerFrame(rate)),
-      inMix: new Int16Array(n),
-      contrib: new Float32Array(n),
-      outMix: new Int16Array(n),
       outPort: new Int16Array(samplesPerFrame(rate)),
-      up,
-      down,
+      inMix: empty,
+      contrib: new Float32Array(0),
+      outMix: empty,
+      up: undefined,
+      down: undefined,
       limiterGain: 1,
       active: false,
       level: 0,
     };
+    this.fit(p);
     this.participants.push(p);
     return p.id;
+  }
+
+  /** (Re)makes `p`'s buffers and resamplers for the current mixing rate. */
+  private fit(p: Participant): void {
+    const rate = p.port.sampleRate;
+    const n = this.frame;
+    const make = this.options.createResampler ?? polyphase;
+    p.up = rate === this.rate ? undefined : make(rate, this.rate);
+    p.down = rate === this.rate ? undefined : make(this.rate, rate);
+    p.inMix = new Int16Array(n);
+    p.contrib = new Float32Array(n);
+    p.outMix = new Int16Array(n);
   }
 
   remove(id: ParticipantId): void {
@@ -144,7 +176,7 @@ export class ConferenceMixer {
   /** One 20 ms cycle: read every port, mix N-1, write every port. Allocates nothing. */
   tick(): void {
     const ps = this.participants;
-    const n = this.frameSamples;
+    const n = this.frame;
     const total = this.total;
     total.fill(0);
     for (let k = 0; k < ps.length; k++) {
@@ -173,7 +205,7 @@ export class ConferenceMixer {
 
   /** outMix = limiter((total - own) * listenGain). */
   private limit(p: Participant): void {
-    const n = this.frameSamples;
+    const n = this.frame;
     const total = this.total;
     const lg = p.listenGain;
     let peak = 0;

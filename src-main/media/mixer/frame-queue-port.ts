@@ -38,6 +38,12 @@ export class FrameQueuePort implements AudioPort {
     this.count++;
   }
 
+  /** Forgets every queued frame. */
+  clear(): void {
+    this.head = 0;
+    this.count = 0;
+  }
+
   readFrame(into: Int16Array): boolean {
     if (this.count === 0) {
       into.fill(0);
