@@ -1,8 +1,9 @@
 /**
  * Media codecs, resampler and jitter buffer: throughput and what one call costs.
  * A call runs 50 encodes and 50 decodes a second, so its CPU share of one core is
- * 50/encodeRate + 50/decodeRate. The Opus bindings other than the one Parley uses
- * (opusscript) are measured only when installed (see src-main/media/codecs/README.md).
+ * 50/encodeRate + 50/decodeRate. Parley's Opus (libopus wasm from opus-encdec, through
+ * codecs/opus.ts) is compared with the other bindings, which are measured only when installed
+ * (see src-main/media/codecs/README.md).
  */
 import { createRequire } from 'node:module';
 import type { AudioCodec } from '../src-main/media/codecs/audio-codec';
@@ -11,9 +12,9 @@ import { g722 } from '../src-main/media/codecs/g722';
 import { opus } from '../src-main/media/codecs/opus';
 import { pcma } from '../src-main/media/codecs/pcma';
 import { pcmu } from '../src-main/media/codecs/pcmu';
-import { sineFitSnr, tone } from '../src-main/media/codecs/signal-quality';
+import { levelDbfs, sineFitSnr, tone } from '../src-main/media/codecs/signal-quality';
 import { JitterBuffer } from '../src-main/media/jitter/jitter-buffer';
-import { Resampler } from '../src-main/media/resample';
+import { Resampler, type ResamplerOptions } from '../src-main/media/resample';
 import { fmt, measureRate, table } from './measure';
 
 export const title = 'Media: codecs, Opus bindings, resampler, jitter buffer';
@@ -75,6 +76,7 @@ function opusBindings(): Binding[] {
     encode(b: Buffer, n: number): Buffer;
     decode(b: Buffer): Buffer;
     setBitrate(n: number): void;
+    encoderCTL(request: number, value: number): void;
   }
   type OpusScriptCtor = (new (rate: number, ch: number, app: number) => OpusScriptLike) & { Application: { VOIP: number } };
   interface DiscordOpus {
@@ -84,12 +86,23 @@ function opusBindings(): Binding[] {
     Encoder: new (o: object) => { encode(p: Int16Array): Uint8Array; bitrate: number };
     Decoder: new (o: object) => { decode(p: Uint8Array): Uint8Array };
   }
+  {
+    // Parley's, with OPUS_DEFAULTS (complexity 5, FEC for 10 % loss, signal voice).
+    const e = opus.createEncoder({ bitrate: 32000 });
+    const d = opus.createDecoder();
+    const bytes = new Uint8Array(opus.maxPayloadBytes);
+    const p = bytes.slice(0, e.encode(pcm, bytes));
+    const out = new Int16Array(960);
+    list.push({ name: 'opus-encdec (Parley, wasm, libopus 1.3.1)', encode: () => e.encode(pcm, bytes), decode: () => d.decode(p, out) });
+  }
   tryLoad<OpusScriptCtor>('opusscript', (O) => {
     const e = new O(48000, 1, O.Application.VOIP);
     e.setBitrate(32000);
+    // The same settings as Parley's: complexity 5, FEC for 10 % loss, signal voice.
+    for (const [request, value] of [[4010, 5], [4012, 1], [4014, 10], [4024, 3001]] as const) e.encoderCTL(request, value);
     const d = new O(48000, 1, O.Application.VOIP);
     const p = e.encode(buf, 960);
-    return { name: 'opusscript (wasm)', encode: () => e.encode(buf, 960), decode: () => d.decode(p) };
+    return { name: 'opusscript (wasm, libopus 1.4)', encode: () => e.encode(buf, 960), decode: () => d.decode(p) };
   });
   tryLoad<DiscordOpus>('@discordjs/opus', (m) => {
     const e = new m.OpusEncoder(48000, 1);
@@ -109,16 +122,18 @@ function opusBindings(): Binding[] {
 }
 
 function benchResampler(inRate: number, outRate: number): string[] {
-  const r = new Resampler(inRate, outRate);
-  const input = tone(new Int16Array(r.inFrame), inRate, [[1000, 16000]]);
-  const out = new Int16Array(r.outFrame);
-  const rate = measureRate(() => {
-    r.processFrame(input, out);
-    return 1;
-  }, 600);
-  const nsPerSample = 1e9 / (rate.perSecond * r.outFrame);
-  // Quality: SINAD of 1 kHz and of a tone at 0.8 x the lower Nyquist, after 0.2 s.
-  const q = (f: number) => {
+  // Default filter (speech for codec rates up to 16 kHz), then the high-quality one for comparison.
+  const speed = (options: ResamplerOptions) => {
+    const r = new Resampler(inRate, outRate, options);
+    const input = tone(new Int16Array(r.inFrame), inRate, [[1000, 16000]]);
+    const out = new Int16Array(r.outFrame);
+    const rate = measureRate(() => {
+      r.processFrame(input, out);
+      return 1;
+    }, 600);
+    return { taps: r.taps, ns: 1e9 / (rate.perSecond * r.outFrame), cpu: (50 / rate.perSecond) * 100 };
+  };
+  const run25 = (f: number) => {
     const s = new Resampler(inRate, outRate);
     const x = new Int16Array(s.inFrame);
     const y = new Int16Array(s.outFrame * 25);
@@ -126,10 +141,18 @@ function benchResampler(inRate: number, outRate: number): string[] {
       tone(x, inRate, [[f, 16000]], k * s.inFrame);
       s.processFrame(x, y.subarray(k * s.outFrame, (k + 1) * s.outFrame));
     }
-    return sineFitSnr(y, f, outRate, s.outFrame * 10, y.length).toFixed(1);
+    return y;
   };
+  // Quality: SINAD of 1 kHz and of a tone at 0.4 x the lower rate, after 0.2 s; for downsampling,
+  // the attenuation of a tone at 0.625 x the output rate (5 kHz at 8 kHz), which would alias.
+  const q = (f: number) => sineFitSnr(run25(f), f, outRate, (outRate / 50) * 10, (outRate / 50) * 25).toFixed(1);
   const edge = Math.round(0.4 * Math.min(inRate, outRate));
-  return [`${inRate} -> ${outRate}`, String(r.taps), nsPerSample.toFixed(1), `${((50 / rate.perSecond) * 100).toFixed(3)} %`, q(1000), `${q(edge)} @${edge}`];
+  const aliasHz = Math.round(Math.min(0.625 * outRate, 0.48 * inRate));
+  const inDb = levelDbfs(tone(new Int16Array(inRate), inRate, [[1000, 16000]]));
+  const alias = outRate < inRate ? `${Math.min(99, inDb - levelDbfs(run25(aliasHz), (outRate / 50) * 10)).toFixed(1)} @${aliasHz}` : '-';
+  const d = speed({});
+  const h = speed({ quality: 'high' });
+  return [`${inRate} -> ${outRate}`, String(d.taps), d.ns.toFixed(1), `${d.cpu.toFixed(3)} %`, q(1000), `${q(edge)} @${edge}`, alias, `${h.taps}: ${h.ns.toFixed(1)}`];
 }
 
 export async function run(): Promise<void> {
@@ -137,7 +160,7 @@ export async function run(): Promise<void> {
   const rows = [pcmu, pcma, g722, opus].map(benchCodec);
   console.log(table(['codec', 'encode/s', 'decode/s', 'conceal/s', 'one call'], rows));
 
-  console.log('\nOpus bindings, 20 ms mono 48 kHz at 32 kbit/s:');
+  console.log('\nOpus bindings, 20 ms mono 48 kHz at 32 kbit/s (the first two with the same settings):');
   const brows = opusBindings().map((b) => {
     const e = measureRate(() => (b.encode(), 1), 1000);
     const d = measureRate(() => (b.decode(), 1), 1000);
@@ -156,7 +179,7 @@ export async function run(): Promise<void> {
     [44100, 48000],
     [48000, 44100],
   ];
-  console.log(table(['pair', 'taps', 'ns/out sample', 'CPU at 50/s', 'SINAD 1k', 'SINAD edge'], pairs.map(([a, b]) => benchResampler(a, b))));
+  console.log(table(['pair', 'taps', 'ns/out sample', 'CPU at 50/s', 'SINAD 1k', 'SINAD edge', 'alias rejection', 'high: taps: ns'], pairs.map(([a, b]) => benchResampler(a, b))));
 
   const jb = new JitterBuffer({ clockRate: 8000 });
   const payload = new Uint8Array(160);

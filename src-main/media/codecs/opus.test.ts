@@ -143,9 +143,9 @@ describe('Opus codec (RFC 6716, RFC 7587)', () => {
       withFec.dispose();
       withPlc.dispose();
     }
-    // Measured: FEC ≈ +3.6 dB, PLC ≈ -1.5 dB on average.
-    expect(fecSnr).toBeGreaterThan(2);
-    expect(fecSnr).toBeGreaterThan(plcSnr + 3);
+    // Measured (libopus 1.3.1): FEC 7.2 dB, PLC 0.1 dB on average over the 6 frames.
+    expect(fecSnr).toBeGreaterThan(4);
+    expect(fecSnr).toBeGreaterThan(plcSnr + 4);
   });
 
   it('finds no FEC in a CELT-only packet (decodeFec returns 0, the caller conceals)', () => {
