@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AudioCodec, AudioDecoder } from '../codecs/audio-codec';
 import { EncoderPort } from '../codecs/encoder-port';
 import { g722 } from '../codecs/g722';
+import { opus } from '../codecs/opus';
 import { pcmu } from '../codecs/pcmu';
 import { sineFitSnr, tone } from '../codecs/signal-quality';
 import { JitterBuffer } from './jitter-buffer';
@@ -72,6 +73,16 @@ describe('EncoderPort → JitterBuffer → PlayoutPort', () => {
     const kinds = [0, 1, 2, 3].map(() => (port.readFrame(out), port.lastKind));
     expect(kinds).toEqual(['silence', 'silence', 'decoded', 'fec']);
     expect(fecCalls).toEqual([160]);
+  });
+
+  it('rebuilds a single lost Opus packet from the next packet\'s in-band FEC (RFC 7587 §4.2)', () => {
+    // SILK-range bitrate with FEC for 20 % loss, so every packet carries LBRR for the one before.
+    const fecOpus: AudioCodec = { ...opus, createEncoder: () => opus.createEncoder({ bitrate: 20000, packetLossPercent: 20 }) };
+    const { player } = loop(fecOpus, 48000, 40, (seq) => seq === 20);
+    expect(player.counts.fec).toBe(1);
+    expect(player.counts.concealed).toBe(0);
+    expect(player.counts.decodeErrors).toBe(0);
+    expect(player.counts.decoded).toBeGreaterThanOrEqual(36);
   });
 
   it('conceals a payload the decoder rejects and counts it, without throwing', () => {
