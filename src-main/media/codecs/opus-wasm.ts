@@ -5,8 +5,9 @@
  * imports are a handful of emscripten/WASI hooks, given below. Each module is loaded once, on
  * first use, and shared by every encoder (or decoder) of the process.
  *
- * The heap is fixed at 16 MiB by that build (no memory growth): room for a few hundred
- * encoder and decoder states. When it is full, `alloc` throws `MediaError('media.codec')`.
+ * The heap is fixed at 16 MiB by that build (no memory growth): about 235 encoders or 270
+ * decoders at once per thread. When it is full, `alloc` (or create) throws
+ * `MediaError('media.codec')`.
  * Views on the heap are re-read whenever `memory.buffer` changed (after a growth).
  */
 import { readFileSync } from 'node:fs';
