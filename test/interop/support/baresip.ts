@@ -45,6 +45,8 @@ export interface BaresipOptions {
 
 export interface BaresipFixture {
   readonly user: string;
+  /** The baresip process (for CPU figures in benchmarks). */
+  readonly pid: number;
   readonly aor: string;
   readonly sipPort: number;
   readonly ctrlPort: number;
@@ -153,6 +155,7 @@ export async function startBaresip(opts: BaresipOptions): Promise<BaresipFixture
   let disposed = false;
   const fixture: BaresipFixture = {
     user: opts.user,
+    pid: proc.pid,
     aor,
     sipPort,
     ctrlPort,

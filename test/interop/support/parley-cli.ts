@@ -16,6 +16,7 @@ export interface CliRun {
 
 export interface CliProcess {
   readonly result: Promise<CliRun>;
+  readonly pid: number | undefined;
   /** Text written to stdout so far. */
   stdout(): string;
   kill(signal?: NodeJS.Signals): void;
@@ -38,7 +39,7 @@ export function startCli(args: readonly string[], opts: { env?: Record<string, s
       resolveRun({ code, stdout: out, stderr: err });
     });
   });
-  return { result, stdout: () => out, kill: (s = 'SIGTERM') => child.kill(s) };
+  return { result, pid: child.pid, stdout: () => out, kill: (s = 'SIGTERM') => child.kill(s) };
 }
 
 export function runCli(args: readonly string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliRun> {
