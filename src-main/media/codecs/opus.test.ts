@@ -98,6 +98,15 @@ describe('Opus codec (RFC 6716, RFC 7587)', () => {
     expect(sizes.slice(20).filter((n) => n === 0).length).toBeGreaterThan(5);
   });
 
+  it('decodes a 40 ms packet to 1920 samples, or to as many as the output holds', () => {
+    const dec = opus.createDecoder();
+    // TOC config 10 = SILK WB 40 ms, code 0 (RFC 6716 §3.1), with a 3-byte frame.
+    const packet = Uint8Array.of(10 << 3, 0, 0, 0);
+    expect(dec.decode(packet, new Int16Array(5760))).toBe(1920);
+    expect(dec.decode(packet, new Int16Array(FRAME))).toBe(FRAME);
+    dec.dispose();
+  });
+
   it('rejects bad options, a wrong frame size and a garbage packet with media.codec errors', () => {
     expect(() => opus.createEncoder({ bitrate: 1000 })).toThrow(MediaError);
     expect(() => opus.createEncoder({ complexity: 11 })).toThrow(MediaError);

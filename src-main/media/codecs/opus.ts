@@ -148,7 +148,8 @@ class OpusDecoder implements AudioDecoder {
   }
 
   decode(payload: Uint8Array, out: Int16Array): number {
-    const n = this.run(payload, Math.min(MAX_PACKET_SAMPLES, out.length), false, out);
+    // Room for the longest packet; what does not fit in `out` is dropped (AudioDecoder contract).
+    const n = this.run(payload, MAX_PACKET_SAMPLES, false, out);
     this.lastCelt = opusMode(payload[0]!) === 'celt';
     return n;
   }
