@@ -20,8 +20,8 @@
  * specialise integer up- and downsampling and fold the symmetric prototype: a decimator's one
  * phase is its own mirror, and interpolation phases p and L−1−p are mirrors, so both are done in
  * one pass. Measured (bench/codecs.bench.ts, shared 2-core machine), ns per output sample:
- * 48k→8k ≈ 120, 8k→48k ≈ 25, 48k→16k ≈ 60, 16k→48k ≈ 25 — 4–6× cheaper than the single
- * 32-zero-crossing loop before, about 0.1–0.15 % of a core per direction of a 20 ms call.
+ * 48k→8k ≈ 110, 8k→48k ≈ 20, 48k→16k ≈ 55, 16k→48k ≈ 21 — 4.3–4.8× cheaper than the single
+ * 32-zero-crossing loop before, about 0.09–0.1 % of a core per direction of a 20 ms call.
  */
 import { samplesPerFrame } from './frame';
 
