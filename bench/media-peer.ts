@@ -1,15 +1,12 @@
 /**
  * The far end for `media.bench.ts`, in its own process (started with `fork`), so the bench
  * measures only Parley's end of each call: a `MediaEngine` with a looping WAV microphone that
- * opens endpoints and starts sessions when the parent asks over the IPC channel. It can also
- * send plain UDP packets at a fixed rate, for the "packet arrivals alone" floor.
+ * opens endpoints and starts sessions when the parent asks over the IPC channel.
  *
  * Messages in:  { type: 'open', count } → { type: 'opened', ports }
  *               { type: 'start', configs } → { type: 'started' }
- *               { type: 'blast', port, perSecond } (until 'close')
  *               { type: 'close' } → the process exits.
  */
-import { createSocket } from 'node:dgram';
 import { systemClock } from '../src-main/base/clock';
 import { WavAudioBackend } from '../src-main/audio/wav-device';
 import { MediaEngine } from '../src-main/media/engine';
@@ -18,7 +15,6 @@ import type { MediaSessionConfig } from '../src-main/media/media-session-config'
 export type PeerRequest =
   | { readonly type: 'open'; readonly count: number }
   | { readonly type: 'start'; readonly configs: readonly MediaSessionConfig[] }
-  | { readonly type: 'blast'; readonly port: number; readonly perSecond: number }
   | { readonly type: 'close' };
 
 export type PeerReply = { readonly type: 'opened'; readonly ports: readonly number[] } | { readonly type: 'started' };
@@ -38,7 +34,6 @@ const engine = new MediaEngine({
   devices: new WavAudioBackend({ clock: systemClock, inputPath: wav, loop: true }),
 });
 const ids: string[] = [];
-let blaster: ReturnType<typeof setInterval> | undefined;
 
 process.on('message', (m: PeerRequest) => {
   void (async () => {
@@ -53,12 +48,7 @@ process.on('message', (m: PeerRequest) => {
     } else if (m.type === 'start') {
       for (let i = 0; i < m.configs.length; i++) await engine.startSession(ids[i]!, m.configs[i]!);
       send({ type: 'started' });
-    } else if (m.type === 'blast') {
-      const socket = createSocket('udp4');
-      const packet = Buffer.alloc(172);
-      blaster = setInterval(() => socket.send(packet, m.port, '127.0.0.1'), 1000 / m.perSecond);
     } else {
-      if (blaster) clearInterval(blaster);
       await engine.close();
       process.exit(0);
     }
