@@ -2,9 +2,10 @@
  * Clock-paced streams for devices that have no hardware clock (WAV files, tones, null): an
  * input that produces one frame every `frameMs` and an output that consumes one frame every
  * `frameMs` from a short queue, playing silence on underrun. Their clock is the media engine's
- * `EngineTicker`: ticks on whole multiples of the period (no drift when a timer fires late, and
- * the same instants as the engine's and every other paced stream's, so they share wake-ups); a
- * late clock is caught up by at most `MAX_CATCH_UP` frames at once.
+ * `EngineTicker`: inputs tick on whole multiples of the period (no drift when a timer fires
+ * late, and the same instants as the engine's, so they share wake-ups); outputs half a period
+ * later, so a frame written on the grid never races the output's own tick. A late clock is
+ * caught up by at most `MAX_CATCH_UP` frames at once.
  */
 import type { Clock } from '../base/clock';
 import type { MediaError } from '../base/errors';
@@ -86,7 +87,10 @@ export class PacedOutputStream extends TypedEmitter<AudioOutputEvents> implement
     super();
     this.ring = Array.from({ length: queueFrames }, () => new Int16Array(frameSamples));
     this.silence = new Int16Array(frameSamples);
-    this.ticker = new EngineTicker({ clock, periodMs: (frameSamples * 1000) / sampleRate, maxCatchUp: MAX_CATCH_UP }, () => this.tick());
+    const periodMs = (frameSamples * 1000) / sampleRate;
+    // Half a period after the producers (the engine, paced inputs) on the shared grid: the
+    // frame written at a grid instant is always queued before this takes one.
+    this.ticker = new EngineTicker({ clock, periodMs, maxCatchUp: MAX_CATCH_UP, offsetMs: periodMs / 2 }, () => this.tick());
     this.ticker.start();
   }
 

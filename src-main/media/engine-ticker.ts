@@ -32,6 +32,12 @@ export interface EngineTickerOptions {
   readonly missAfterMs?: number;
   /** Most ticks run back to back after a stall (default 3). */
   readonly maxCatchUp?: number;
+  /**
+   * Where in the period the ticks fall, ms after the grid (default 0). A consumer of what
+   * grid-aligned producers make (a clocked file speaker) ticks half a period later, so the
+   * frame of the same instant is always there before it is taken, never sometimes after.
+   */
+  readonly offsetMs?: number;
 }
 
 export class EngineTicker {
@@ -39,6 +45,7 @@ export class EngineTicker {
   private readonly period: number;
   private readonly missAfter: number;
   private readonly maxCatchUp: number;
+  private readonly offset: number;
   private handle: TimerHandle | undefined;
   private startAt = 0;
   private n = 0;
@@ -54,6 +61,7 @@ export class EngineTicker {
     this.period = options.periodMs ?? 20;
     this.missAfter = options.missAfterMs ?? this.period;
     this.maxCatchUp = options.maxCatchUp ?? 3;
+    this.offset = options.offsetMs ?? 0;
   }
 
   get running(): boolean {
@@ -62,7 +70,7 @@ export class EngineTicker {
 
   start(): void {
     if (this.handle) return;
-    this.startAt = Math.floor(this.clock.now() / this.period) * this.period;
+    this.startAt = Math.floor((this.clock.now() - this.offset) / this.period) * this.period + this.offset;
     this.n = 0;
     this.schedule();
   }

@@ -16,7 +16,7 @@ import { WavAudioBackend } from '../../src-main/audio/wav-device';
 import { MediaEngine } from '../../src-main/media/engine';
 import type { MediaEndpoint } from '../../src-main/media/engine-api';
 import type { MediaQualityReport } from '../../src-main/media/media-session';
-import { compareAudio, readWav, type PcmAudio } from '../support/audio-compare';
+import { compareAudio, medianWindowCorrelation, readWav, type PcmAudio } from '../support/audio-compare';
 import { addressOf, PCMU, sessionConfig, srtpKeys, writeSpeechWav } from '../integration/media-fixture';
 import { interopDescribe } from './support/peers';
 import { startPulseAudio, type PulseAudioFixture } from './support/pulseaudio';
@@ -75,28 +75,6 @@ class ChildChannel {
   send(msg: unknown): void {
     this.child.stdin.write(`${JSON.stringify(msg)}\n`);
   }
-}
-
-/**
- * Median, over 2 s windows of the recording (1 s apart), of the envelope correlation with the
- * source around the overall delay (±0.5 s). Unlike one correlation over the whole recording,
- * it does not penalise the 20 ms steps a jitter buffer makes when it adapts.
- */
-function medianWindowCorrelation(source: PcmAudio, recording: PcmAudio, delayMs: number): number {
-  const rate = recording.sampleRate;
-  const rs: number[] = [];
-  for (let w = 0; w + 2 * rate <= recording.samples.length; w += rate) {
-    const from = w - Math.round((delayMs / 1000) * rate) - rate / 2;
-    if (from < 0 || from + 3 * rate > source.samples.length) continue;
-    const win = compareAudio(
-      { sampleRate: rate, samples: source.samples.subarray(from, from + 3 * rate) },
-      { sampleRate: rate, samples: recording.samples.subarray(w, w + 2 * rate) },
-      { maxDelayMs: 600, minOverlapMs: 1500 },
-    );
-    rs.push(win.correlation);
-  }
-  rs.sort((a, b) => a - b);
-  return rs.length > 0 ? rs[Math.floor(rs.length / 2)]! : 0;
 }
 
 interopDescribe(['pulseaudio'])('MediaEngine on PortAudio/PulseAudio devices, calling a WAV-device engine over SRTP', () => {

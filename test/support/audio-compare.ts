@@ -160,3 +160,42 @@ export function compareAudio(source: PcmAudio, recorded: PcmAudio, opts: Compare
 export function compareSpeech(sourceWav: string, recordedWav: string, opts: CompareOptions = {}): SpeechComparison {
   return compareAudio(readWav(sourceWav), readWav(recordedWav), opts);
 }
+
+export interface WindowOptions {
+  /** Window length in the recording (default 2000 ms). */
+  readonly windowMs?: number;
+  /** Distance between window starts (default 1000 ms). */
+  readonly stepMs?: number;
+  /** How far each window may move around `delayMs` (default 500 ms). */
+  readonly slackMs?: number;
+}
+
+/**
+ * Median, over windows of the recording, of the envelope correlation with the source around
+ * the overall delay (± `slackMs`). Unlike one correlation over the whole recording, it does not
+ * penalise the 20 ms steps a jitter buffer makes when it adapts (it drops frames to shrink its
+ * start-up delay, so the lag changes during a call). The two may run at different rates (a call
+ * recording is at the codec's rate).
+ */
+export function medianWindowCorrelation(source: PcmAudio, recording: PcmAudio, delayMs: number, opts: WindowOptions = {}): number {
+  const windowS = (opts.windowMs ?? 2000) / 1000;
+  const stepS = (opts.stepMs ?? 1000) / 1000;
+  const slackS = (opts.slackMs ?? 500) / 1000;
+  const rate = recording.sampleRate;
+  const srcRate = source.sampleRate;
+  const win = Math.round(windowS * rate);
+  const srcWin = Math.round((windowS + 2 * slackS) * srcRate);
+  const rs: number[] = [];
+  for (let w = 0; w + win <= recording.samples.length; w += Math.round(stepS * rate)) {
+    const from = Math.round((w / rate - delayMs / 1000 - slackS) * srcRate);
+    if (from < 0 || from + srcWin > source.samples.length) continue;
+    const c = compareAudio(
+      { sampleRate: srcRate, samples: source.samples.subarray(from, from + srcWin) },
+      { sampleRate: rate, samples: recording.samples.subarray(w, w + win) },
+      { maxDelayMs: 2 * slackS * 1000 + 100, minOverlapMs: windowS * 750 },
+    );
+    rs.push(c.correlation);
+  }
+  rs.sort((a, b) => a - b);
+  return rs.length > 0 ? rs[Math.floor(rs.length / 2)]! : 0;
+}
