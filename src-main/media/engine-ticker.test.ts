@@ -70,4 +70,20 @@ describe('EngineTicker', () => {
     t.stop();
     expect(inner.pendingTimers()).toBe(0);
   });
+
+  it('ticks on the shared grid (whole periods of the clock, plus offsetMs) whenever it starts', () => {
+    const clock = new FakeClock();
+    clock.advance(7);
+    const at: number[] = [];
+    const producer = new EngineTicker({ clock }, () => at.push(clock.now()));
+    clock.advance(6); // started 13 ms into a period
+    const consumer = new EngineTicker({ clock, offsetMs: 10 }, () => at.push(-clock.now()));
+    producer.start();
+    consumer.start();
+    clock.advance(60);
+    producer.stop();
+    consumer.stop();
+    expect(at).toEqual([20, -30, 40, -50, 60, -70]);
+    expect(clock.pendingTimers()).toBe(0);
+  });
 });
