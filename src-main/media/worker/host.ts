@@ -154,10 +154,13 @@ export class MediaWorkerHost extends TypedEmitter<MediaEngineEvents> implements 
     this.shut('closed');
   }
 
-  /** Kills the worker at once (tests of the pending-request rule; a hung engine). */
+  /**
+   * Kills the worker at once (tests of the pending-request rule; a hung engine). Pending
+   * requests are aborted now: an answer the worker posts while it is being torn down is dropped.
+   */
   async terminate(): Promise<void> {
-    await this.worker.terminate();
     this.shut('terminated');
+    await this.worker.terminate();
   }
 
   private request(method: EngineMethod, args: unknown[]): Promise<unknown> {
