@@ -9,16 +9,16 @@
  * Needs the test bed's peers (kamailio, baresip, pulseaudio); without them it says so and
  * prints nothing else. Timings are noisy on shared machines: compare the two columns of a row.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeWav } from '../src-main/media/wav';
 import { startBaresip, type BaresipFixture } from '../test/interop/support/baresip';
 import { findBinary } from '../test/interop/support/binaries';
 import { startKamailio, type KamailioFixture } from '../test/interop/support/kamailio';
 import { pollUntil, sleep } from '../test/interop/support/managed-process';
 import { startCli } from '../test/interop/support/parley-cli';
 import { startPulseAudio, type PulseAudioFixture } from '../test/interop/support/pulseaudio';
+import { writeSpeechWav } from '../test/integration/media-fixture';
 import { table } from './measure';
 
 export const title = 'A call end to end: Parley\'s end vs baresip\'s end (PCMU + SRTP through Kamailio)';
@@ -47,24 +47,6 @@ async function cpuShare(pids: readonly number[], seconds: number): Promise<numbe
   return pids.map((pid, i) => ((cpuNs(pid) - before[i]!) / wallNs) * 100);
 }
 
-/** A speech-like 8 kHz signal (noise through a formant filter, syllable envelope). */
-function speechWav(path: string, seconds: number): string {
-  const rate = 8000;
-  const pcm = new Int16Array(rate * seconds);
-  let seed = 7;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296) * 2 - 1;
-  let y1 = 0;
-  let y2 = 0;
-  for (let i = 0; i < pcm.length; i++) {
-    const env = Math.max(0, Math.sin((2 * Math.PI * 3.3 * i) / rate));
-    const y = rnd() + 1.9 * Math.cos((2 * Math.PI * 650) / rate) * 0.95 * y1 - 0.9025 * y2;
-    y2 = y1;
-    y1 = y;
-    pcm[i] = Math.max(-32768, Math.min(32767, Math.round(y * env * 700)));
-  }
-  writeFileSync(path, encodeWav(pcm, rate));
-  return path;
-}
 
 async function measureCall(label: string, kamailio: KamailioFixture, bob: BaresipFixture, deviceArgs: readonly string[], env: Record<string, string>): Promise<string[]> {
   const from = bob.events.length;
@@ -100,8 +82,8 @@ export async function run(): Promise<void> {
   let kamailio: KamailioFixture | undefined;
   let bob: BaresipFixture | undefined;
   try {
-    const bobWav = speechWav(join(dir, 'bob.wav'), 120);
-    const parleyWav = speechWav(join(dir, 'parley.wav'), 30);
+    const bobWav = writeSpeechWav(join(dir, 'bob.wav'), 120, 8000, 41);
+    const parleyWav = writeSpeechWav(join(dir, 'parley.wav'), 30, 8000, 42);
     pulse = await startPulseAudio();
     kamailio = await startKamailio();
     bob = await startBaresip({ kamailio, user: 'bob', transport: 'udp', mediaenc: 'srtp-mand', codecs: ['PCMU'], microphoneWav: bobWav, autoAnswer: true, pulse });

@@ -13,7 +13,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,8 +28,8 @@ import { ConferenceMixer } from '../src-main/media/mixer/conference-mixer';
 import { FrameQueuePort } from '../src-main/media/mixer/frame-queue-port';
 import { MemoryNetwork } from '../src-main/media/rtp/memory-datagram';
 import { generateKeyMaterial } from '../src-main/media/srtp/sdes-keys';
-import { encodeWav } from '../src-main/media/wav';
 import { FakeClock } from '../test/support/fake-clock';
+import { writeSpeechWav } from '../test/integration/media-fixture';
 import type { PeerReply, PeerRequest } from './media-peer';
 import { fmt, measureRate, table } from './measure';
 
@@ -40,23 +40,6 @@ const OPUS: MediaCodecConfig = { name: 'opus', payloadType: 111, clockRate: 4800
 /** Measured seconds per row (five windows, the median kept). */
 const SECONDS = Number(process.env.MEDIA_BENCH_SECONDS ?? 10);
 
-function speechWav(path: string, rate: number): string {
-  const n = rate * 4;
-  const pcm = new Int16Array(n);
-  let seed = 1;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296) * 2 - 1;
-  let y1 = 0;
-  let y2 = 0;
-  for (let i = 0; i < n; i++) {
-    const env = Math.max(0, Math.sin((2 * Math.PI * 3.7 * i) / rate));
-    const y = rnd() + 1.9 * Math.cos((2 * Math.PI * 700) / rate) * 0.95 * y1 - 0.9025 * y2;
-    y2 = y1;
-    y1 = y;
-    pcm[i] = Math.max(-32768, Math.min(32767, Math.round(y * env * 600)));
-  }
-  writeFileSync(path, encodeWav(pcm, rate));
-  return path;
-}
 
 const key = () => {
   const m = generateKeyMaterial('AES_CM_128_HMAC_SHA1_80');
@@ -265,7 +248,7 @@ function mixerTick(legs: number, legRate: number, mixRate: number): { usPerTick:
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-media-bench-'));
   try {
-    const wav8 = speechWav(join(dir, 'speech8k.wav'), 8000);
+    const wav8 = writeSpeechWav(join(dir, 'speech8k.wav'), 4, 8000, 7);
     const rows: string[][] = [];
     const f = (n: number) => `${n.toFixed(2)} %`;
     const idle = await cpuOver(SECONDS * 1000);
