@@ -9,9 +9,11 @@
  * Needs the test bed's peers (kamailio, baresip, pulseaudio); without them it says so and
  * prints nothing else. Timings are noisy on shared machines: compare the two columns of a row.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startBaresip, type BaresipFixture } from '../test/interop/support/baresip';
 import { findBinary } from '../test/interop/support/binaries';
 import { startKamailio, type KamailioFixture } from '../test/interop/support/kamailio';
@@ -71,6 +73,14 @@ async function measureCall(label: string, kamailio: KamailioFixture, bob: Baresi
   }
 }
 
+/** CPU of a process that only moves audio from the PortAudio input to the output (naudiodon-loop.ts). */
+function naudiodonAlone(env: Record<string, string>): string {
+  const file = join(dirname(fileURLToPath(import.meta.url)), 'naudiodon-loop.ts');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file, String(WINDOW_S)], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: (WINDOW_S + 30) * 1000 });
+  const m = /^RESULT ([\d.]+) ([\d.]+)/m.exec(r.stdout);
+  return m ? `${m[1]} % of one core (${m[2]} chunks/s)` : `no figure (${(r.stderr || r.stdout).trim().split('\n').at(-1) ?? 'no output'})`;
+}
+
 export async function run(): Promise<void> {
   const missing = ['kamailio', 'baresip', 'pulseaudio'].filter((b) => findBinary(b) === undefined);
   if (missing.length > 0) {
@@ -91,9 +101,11 @@ export async function run(): Promise<void> {
     rows.push(await measureCall('WAV devices', kamailio, bob, ['--play', parleyWav, '--record', join(dir, 'heard.wav')], {}));
     await pulse.setMicrophoneWav(parleyWav);
     rows.push(await measureCall('PulseAudio via naudiodon (48 kHz)', kamailio, bob, ['--audio-in', 'default', '--audio-out', 'default'], pulse.env));
+    const loop = naudiodonAlone(pulse.env);
     await pulse.setMicrophoneWav(null);
     console.log(`${WINDOW_S} s of an established call per row; each end's process, every thread (SIP and media), % of one core.`);
     console.log(table(['Parley\'s devices', 'Parley\'s end', 'baresip\'s end', 'Parley / baresip'], rows));
+    console.log(`naudiodon alone (PulseAudio mic → speaker in 20 ms chunks at 48 kHz, no call, its own process): ${loop}`);
   } finally {
     await bob?.dispose();
     await kamailio?.dispose();
