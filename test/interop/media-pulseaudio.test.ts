@@ -14,7 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { systemClock } from '../../src-main/base/clock';
 import { WavAudioBackend } from '../../src-main/audio/wav-device';
 import { MediaEngine } from '../../src-main/media/engine';
-import type { MediaEndpoint } from '../../src-main/media/engine-api';
+import type { MediaEndpoint, MediaEngineStats } from '../../src-main/media/engine-api';
 import type { MediaQualityReport } from '../../src-main/media/media-session';
 import { compareAudio, medianWindowCorrelation, readWav, type PcmAudio } from '../support/audio-compare';
 import { addressOf, PCMU, sessionConfig, srtpKeys, writeSpeechWav } from '../integration/media-fixture';
@@ -116,6 +116,7 @@ interopDescribe(['pulseaudio'])('MediaEngine on PortAudio/PulseAudio devices, ca
     });
     let report: MediaQualityReport | undefined;
     let deviceErrors: string[] | undefined;
+    let stats: MediaEngineStats | undefined;
     try {
       const a = (await alice.next()).endpoint!;
       const b = await bob.openEndpoint();
@@ -128,7 +129,8 @@ interopDescribe(['pulseaudio'])('MediaEngine on PortAudio/PulseAudio devices, ca
       alice.send({ stop: true });
       const last = await alice.next();
       report = last.report;
-      console.log('alice (PortAudio engine):', JSON.stringify({ capture: (last.stats as { capture?: unknown } | undefined)?.capture, jitter: last.report?.jitter }));
+      stats = last.stats as MediaEngineStats | undefined;
+      console.log('alice (PortAudio engine):', JSON.stringify({ capture: stats?.capture, pacing: stats?.pacing, jitter: last.report?.jitter }));
       deviceErrors = last.deviceErrors;
     } finally {
       await bob.close();
@@ -139,6 +141,9 @@ interopDescribe(['pulseaudio'])('MediaEngine on PortAudio/PulseAudio devices, ca
     expect(deviceErrors, JSON.stringify(deviceErrors)).toEqual([]);
     expect(report!.rtp.packetsReceived).toBeGreaterThan(300);
     expect(report!.rtp.srtpAuthFailures).toBe(0);
+    // The sound card paces alice's engine: one cycle per captured frame once PortAudio delivers.
+    expect(stats!.pacing.clock).toBe('device');
+    expect(stats!.pacing.deviceTicks).toBeGreaterThan(300);
 
     // Both sources loop (bob's WAV device, and the microphone inside PulseAudio since the
     // fixture started), so a recording may span the loop's seam: compare against two laps of
