@@ -2,10 +2,16 @@
  * Builds an audio backend from a plain, structured-clone-safe description, so the media engine
  * can open its devices inside its worker thread (media/worker/entry.ts imports this module by
  * URL: media may not import audio, and a backend object cannot cross a thread boundary).
+ *
+ * Sound cards (PortAudio) come wrapped in a `ManagedAudioBackend`: hot-plug, the call moving
+ * to the default device when its device vanishes and back when it returns, and `setDevice`
+ * during a call. Files and the null device have nothing to plug.
  */
 import type { Clock } from '../base/clock';
-import { ValidationError } from '../base/errors';
+import { InvalidStateError, ValidationError } from '../base/errors';
+import type { BackendChange, DeviceRole, EngineAudioBackend } from '../media/engine-api';
 import type { AudioBackend } from './device';
+import { ManagedAudioBackend } from './managed-backend';
 import { NaudiodonBackend } from './naudiodon-device';
 import { NullAudioBackend } from './null-device';
 import { WavAudioBackend } from './wav-device';
@@ -23,7 +29,7 @@ export type DeviceEnd =
   | { readonly kind: 'wav'; readonly path: string; readonly loop?: boolean }
   | { readonly kind: 'portaudio'; readonly device?: string; readonly stallMs?: number };
 
-function endBackend(end: DeviceEnd, direction: 'input' | 'output', clock: Clock): { backend: AudioBackend; id: string } {
+function endBackend(end: DeviceEnd, direction: 'input' | 'output', clock: Clock): { backend: AudioBackend | ManagedAudioBackend; id: string } {
   switch (end.kind) {
     case 'null':
       return { backend: new NullAudioBackend(clock), id: 'default' };
@@ -33,12 +39,15 @@ function endBackend(end: DeviceEnd, direction: 'input' | 'output', clock: Clock)
         id: 'default',
       };
     case 'portaudio':
-      return { backend: new NaudiodonBackend({ clock, ...(end.stallMs !== undefined ? { stallMs: end.stallMs } : {}) }), id: end.device ?? 'default' };
+      return {
+        backend: new ManagedAudioBackend(new NaudiodonBackend({ clock, ...(end.stallMs !== undefined ? { stallMs: end.stallMs } : {}) }), { clock }),
+        id: end.device ?? 'default',
+      };
   }
 }
 
 /** The factory the media worker calls (`devices.export` defaults to this name). */
-export function createEngineDevices(spec: EngineDeviceSpec, clock: Clock): AudioBackend {
+export function createEngineDevices(spec: EngineDeviceSpec, clock: Clock): EngineAudioBackend & Pick<AudioBackend, 'listDevices'> {
   switch (spec.kind) {
     case 'null':
       return new NullAudioBackend(clock);
@@ -50,19 +59,35 @@ export function createEngineDevices(spec: EngineDeviceSpec, clock: Clock): Audio
         ...(spec.loop !== undefined ? { loop: spec.loop } : {}),
       });
     case 'portaudio':
-      return new NaudiodonBackend({
-        clock,
-        ...(spec.stallMs !== undefined ? { stallMs: spec.stallMs } : {}),
-        ...(spec.outputQueueFrames !== undefined ? { outputQueueFrames: spec.outputQueueFrames } : {}),
-      });
+      return new ManagedAudioBackend(
+        new NaudiodonBackend({
+          clock,
+          ...(spec.stallMs !== undefined ? { stallMs: spec.stallMs } : {}),
+          ...(spec.outputQueueFrames !== undefined ? { outputQueueFrames: spec.outputQueueFrames } : {}),
+        }),
+        { clock },
+      );
     case 'split': {
       const input = endBackend(spec.input, 'input', clock);
       const output = endBackend(spec.output, 'output', clock);
+      const managed = (role: DeviceRole): ManagedAudioBackend | undefined => {
+        const b = (role === 'input' ? input : output).backend;
+        return b instanceof ManagedAudioBackend ? b : undefined;
+      };
       return {
         name: `${input.backend.name}+${output.backend.name}`,
         listDevices: () => [...input.backend.listDevices(), ...output.backend.listDevices()],
         openInput: (_id, options) => input.backend.openInput(input.id, options),
         openOutput: (_id, options) => output.backend.openOutput(output.id, options),
+        watch: (fn: (change: BackendChange) => void) => {
+          const offs = [...new Set([managed('input'), managed('output')])].map((m) => m?.watch(fn));
+          return () => offs.forEach((off) => off?.());
+        },
+        setPreferred: (role: DeviceRole, name: string | undefined) => {
+          const m = managed(role);
+          if (!m) throw new InvalidStateError(`the ${role} is a ${(role === 'input' ? spec.input : spec.output).kind} device: nothing to switch`);
+          m.setPreferred(role, name);
+        },
       };
     }
     default:

@@ -61,6 +61,12 @@ export type MediaEngineEvents = {
   remoteBye: [id: MediaSessionId, reason: string | undefined];
   /** A device failed or could not open (the call goes on with silence). */
   deviceError: [message: string];
+  /**
+   * A hot-plug capable backend moved a stream: `reason` 'opened' (first device), 'user'
+   * (`setDevice`), 'lost' (the device vanished or failed: now on the default), 'returned' (the
+   * preferred device came back).
+   */
+  deviceChanged: [role: DeviceRole, device: string, reason: DeviceChangeReason];
   /** The worker died (host only); every pending request was rejected. */
   closed: [reason: string];
 };
@@ -73,6 +79,13 @@ export interface MediaEngineApi extends Pick<TypedEmitter<MediaEngineEvents>, 'o
   /** Starts recording to `path`, or stops (and finalises the file) with null. */
   setRecording(id: MediaSessionId, path: string | null): Promise<void>;
   report(id: MediaSessionId): Promise<MediaQualityReport>;
+  /**
+   * Moves capture or playback to the device named `device` (null: the system default) now,
+   * during a call too, and remembers it by name. Needs a hot-plug capable backend
+   * (`audio/managed-backend.ts`); others refuse with InvalidStateError, an unknown name with
+   * MediaError('media.device').
+   */
+  setDevice(role: DeviceRole, device: string | null): Promise<void>;
   /** Ends the session (RTCP BYE) and closes its sockets; idempotent for a known id. */
   closeEndpoint(id: MediaSessionId): Promise<void>;
   stats(): Promise<MediaEngineStats>;
@@ -93,8 +106,21 @@ export interface EngineOutputStream {
   close(): Promise<void>;
 }
 
+export type DeviceRole = 'input' | 'output';
+export type DeviceChangeReason = 'opened' | 'user' | 'lost' | 'returned';
+
+/** What a hot-plug capable backend tells its watchers. */
+export type BackendChange =
+  | { readonly kind: 'switched'; readonly role: DeviceRole; readonly device: string; readonly reason: DeviceChangeReason }
+  | { readonly kind: 'lost'; readonly role: DeviceRole; readonly device: string }
+  | { readonly kind: 'error'; readonly message: string };
+
 export interface EngineAudioBackend {
   readonly name: string;
   openInput(id: string, options: { readonly sampleRate: number; readonly frameMs?: number }): EngineInputStream;
   openOutput(id: string, options: { readonly sampleRate: number; readonly frameMs?: number }): EngineOutputStream;
+  /** Hot-plug capable backends: device moves and errors, as they happen. */
+  watch?(fn: (change: BackendChange) => void): () => void;
+  /** Hot-plug capable backends: the device for a role, by name (undefined: the default). */
+  setPreferred?(role: DeviceRole, name: string | undefined): void;
 }

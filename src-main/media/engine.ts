@@ -30,6 +30,7 @@ import type { EncoderOptions } from './codecs/audio-codec';
 import { createDefaultCodecRegistry, type CodecRegistry } from './codecs/registry';
 import { EchoControl, type EchoControlSettings } from './echo/echo-control';
 import type {
+  DeviceRole,
   EngineAudioBackend,
   EngineInputStream,
   EngineOutputStream,
@@ -136,6 +137,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
   private deviceClocked = false;
   private deviceSilence: TimerHandle | undefined;
   private deviceTicks = 0;
+  private unwatch: (() => void) | undefined;
   private readonly deviceSilent = (): void => this.fallBackToTicker();
   private nextId = 1;
   private closed = false;
@@ -237,6 +239,13 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
     if (path) this.record(e, path);
   }
 
+  async setDevice(role: DeviceRole, device: string | null): Promise<void> {
+    this.assertOpen();
+    const backend = this.options.devices;
+    if (!backend?.setPreferred) throw new InvalidStateError(`the ${backend?.name ?? 'absent'} device backend cannot switch devices`);
+    backend.setPreferred(role, device ?? undefined);
+  }
+
   async report(id: MediaSessionId): Promise<MediaQualityReport> {
     return this.session(id).report();
   }
@@ -277,6 +286,8 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
     this.closed = true;
     this.ticker.stop();
     await this.closeDevices();
+    this.unwatch?.();
+    this.unwatch = undefined;
   }
 
   /**
@@ -345,6 +356,11 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
   private openDevices(): void {
     const backend = this.options.devices;
     if (!backend || this.input || this.output) return;
+    this.unwatch ??= backend.watch?.((c) => {
+      if (c.kind === 'switched') this.safeEmit('deviceChanged', c.role, c.device, c.reason);
+      else if (c.kind === 'lost') this.safeEmit('deviceError', `${c.role} device lost: ${c.device}`);
+      else this.safeEmit('deviceError', c.message);
+    });
     const opts = { sampleRate: this.sampleRate, frameMs: 20 };
     try {
       const input = backend.openInput(this.options.inputDevice ?? 'default', opts);

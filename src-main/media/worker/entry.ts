@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   forward('remoteLatched');
   forward('remoteBye');
   forward('deviceError');
+  forward('deviceChanged');
   port!.on('message', (req: WorkerRequest) => {
     void (async () => {
       try {

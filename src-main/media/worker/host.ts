@@ -20,6 +20,7 @@ import { InvalidStateError, MediaError, ValidationError } from '../../base/error
 import { nullLogger, type Logger } from '../../base/logger';
 import { TypedEmitter } from '../../base/typed-emitter';
 import type {
+  DeviceRole,
   MediaEndpoint,
   MediaEngineApi,
   MediaEngineEvents,
@@ -128,6 +129,10 @@ export class MediaWorkerHost extends TypedEmitter<MediaEngineEvents> implements 
 
   setRecording(id: MediaSessionId, path: string | null): Promise<void> {
     return this.request('setRecording', [id, path]) as Promise<void>;
+  }
+
+  setDevice(role: DeviceRole, device: string | null): Promise<void> {
+    return this.request('setDevice', [role, device]) as Promise<void>;
   }
 
   report(id: MediaSessionId): Promise<MediaQualityReport> {

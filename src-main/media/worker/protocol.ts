@@ -48,6 +48,7 @@ export const ENGINE_METHODS: readonly EngineMethod[] = [
   'sendDtmf',
   'setRecording',
   'report',
+  'setDevice',
   'closeEndpoint',
   'stats',
   'close',
