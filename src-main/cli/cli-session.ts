@@ -55,6 +55,8 @@ export async function openSession(g: GlobalOptions, io: CliIo, hop?: string, ext
   for (const name of FORWARDED) {
     ua.on(name, (payload) => event(name, payload as Record<string, unknown>));
   }
+  ua.on('device.changed', (d) => event('device.changed', d, `audio ${d.role}: ${d.device}${d.reason === 'opened' ? '' : ` (${d.reason === 'lost' ? 'the device in use was lost' : d.reason === 'returned' ? 'the preferred device is back' : 'switched'})`}`));
+  ua.on('device.error', (d) => event('device.error', d, `audio device: ${d.message}`));
   const say = (line: string): void => {
     if (!g.json) io.stdout(line + '\n');
   };

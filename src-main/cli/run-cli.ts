@@ -22,7 +22,8 @@ Commands:
   answer [--count <n>]        wait for n calls (default 1; registered when --account is given,
                               else direct calls to --listen) and answer them
   shell                       read commands from stdin (dial <uri>, answer, hangup [id],
-                              hold [id], resume [id], dtmf <digits>, quit); JSON events out
+                              hold [id], resume [id], dtmf <digits>,
+                              device input|output <name>|default, quit); JSON events out
   devices                     list audio devices (ids for --audio-in / --audio-out)
   version                     print Parley's version and runtime
   help                        show this help

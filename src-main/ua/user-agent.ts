@@ -16,7 +16,7 @@ import { DialogLayer } from '../dialog/dialog-layer';
 import { MediaEngine } from '../media/engine';
 import { MediaWorkerHost } from '../media/worker/host';
 import type { EngineDeviceSpec } from '../audio/engine-devices';
-import type { EngineAudioBackend, MediaEngineApi } from '../media/engine-api';
+import type { DeviceChangeReason, DeviceRole, EngineAudioBackend, MediaEngineApi } from '../media/engine-api';
 import type { CallView } from '../shared/model/call';
 import { CallManager, type CallQualityView } from './call/call-manager';
 import { Ringer } from './call/ringer';
@@ -60,6 +60,10 @@ export interface UserAgentEvents extends Record<string, unknown[]> {
   'call.ended': [CallView];
   'call.quality': [CallQualityView];
   'call.dtmf': [{ callId: string; digit: string; durationMs: number }];
+  /** The microphone or speaker moved: first open, the user's pick, a lost device, a returned one. */
+  'device.changed': [{ role: DeviceRole; device: string; reason: DeviceChangeReason }];
+  /** A sound device failed or could not open (calls go on; see `device.changed` for where). */
+  'device.error': [{ message: string }];
 }
 
 /** The answer to an OPTIONS ping, as a value. */
@@ -127,6 +131,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
     for (const e of ['call.updated', 'call.incoming', 'call.ended'] as const) this.calls.on(e, (v) => this.safeEmit(e, v));
     this.calls.on('call.quality', (q) => this.safeEmit('call.quality', q));
     this.calls.on('call.dtmf', (d) => this.safeEmit('call.dtmf', d));
+    media.on('deviceChanged', (role, device, reason) => this.safeEmit('device.changed', { role, device, reason }));
+    media.on('deviceError', (message) => this.safeEmit('device.error', { message }));
     stack.on('connectionClosed', (flow, reason) => this.onConnectionClosed(flow, reason));
     stack.on('malformed', (fault, flow) => this.safeEmit('message.malformed', { fault, from: `${flow.protocol}:${flow.host}:${flow.port}` }));
   }

@@ -32,11 +32,14 @@ describe('parley shell', () => {
     const events = () => out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; state?: string; command?: string; message?: string });
     const has = (pred: (e: ReturnType<typeof events>[number]) => boolean) => (o: string) => o.length > 0 && events().some(pred);
     const okCount = (n: number) => () => events().filter((e) => e.event === 'command.ok').length >= n;
+    const errCount = (n: number) => () => events().filter((e) => e.event === 'command.error').length >= n;
     const lines = scripted(
       [
         { when: has((e) => e.event === 'ready'), line: 'frobnicate' },
         { when: has((e) => e.event === 'command.error'), line: `dial ${bobUri}` },
-        { when: has((e) => e.event === 'call.updated' && e.state === 'established'), line: 'hold' },
+        { when: has((e) => e.event === 'call.updated' && e.state === 'established'), line: 'device output default' },
+        { when: errCount(2), line: 'device sideways Built-in' },
+        { when: errCount(3), line: 'hold' },
         { when: has((e) => e.event === 'call.updated' && e.state === 'held'), line: 'resume' },
         { when: okCount(3), line: 'dtmf 12#' },
         { when: okCount(4), line: 'hangup' },
@@ -47,7 +50,11 @@ describe('parley shell', () => {
     const code = await runCli(['shell', '--listen', '127.0.0.1:0'], { stdout: (s) => (out += s), stderr: (s) => (err += s), env: {}, lines });
     expect(code, err).toBe(0);
     const all = events();
-    expect(all.find((e) => e.event === 'command.error')?.message).toMatch(/unknown command 'frobnicate'/);
+    const errors = all.filter((e) => e.event === 'command.error').map((e) => e.message);
+    expect(errors[0]).toMatch(/unknown command 'frobnicate'/);
+    // No sound card in use (no --audio-in/--audio-out): nothing to switch, said plainly.
+    expect(errors[1]).toMatch(/the output is a null device: nothing to switch/);
+    expect(errors[2]).toMatch(/usage: device input\|output/);
     expect(all.filter((e) => e.event === 'command.ok').map((e) => e.command)).toEqual(['dial', 'hold', 'resume', 'dtmf', 'hangup']);
     const states = all.filter((e) => e.event === 'call.updated').map((e) => e.state);
     expect(states).toContain('held');

@@ -1,7 +1,10 @@
 /**
  * `parley shell`: reads commands from standard input, one per line, and prints every event as
  * a JSON line, so calls can be scripted (issue 5 §6):
- *   dial <uri> | answer [id] | hangup [id] | hold [id] | resume [id] | dtmf <digits> [id] | quit
+ *   dial <uri> | answer [id] | hangup [id] | hold [id] | resume [id] | dtmf <digits> [id] |
+ *   device input|output <name>|default | quit
+ * (`device` moves the microphone or speaker now, during a call or while ringing, when the
+ * sound card is in use: `--audio-in`/`--audio-out`.)
  * A bad command prints a `command.error` event and the shell goes on. End of input = quit.
  */
 import { ParleyError, ValidationError } from '../../base/errors';
@@ -12,7 +15,7 @@ import { openSession, type CliSession } from '../cli-session';
 import type { GlobalOptions } from '../global-options';
 import { resolveAccount } from '../../ua/account';
 
-export const SHELL_COMMANDS = ['dial', 'answer', 'hangup', 'hold', 'resume', 'dtmf', 'quit'] as const;
+export const SHELL_COMMANDS = ['dial', 'answer', 'hangup', 'hold', 'resume', 'dtmf', 'device', 'quit'] as const;
 
 /** The call a command without an id means: the newest one in a state where it applies. */
 function pick(ua: UserAgent, id: string | undefined, states: readonly string[]): string {
@@ -52,6 +55,13 @@ export async function runShellCommand(session: CliSession, accountId: string | u
         if (!args[0]) throw new ValidationError('usage: dtmf <digits> [id]');
         await ua.calls.get(pick(ua, args[1], ['established', 'held'])).sendDtmf(args[0]);
         break;
+      case 'device': {
+        const [role, ...name] = args;
+        if ((role !== 'input' && role !== 'output') || name.length === 0) throw new ValidationError('usage: device input|output <name>|default');
+        const device = name.join(' ');
+        await ua.media.setDevice(role, device === 'default' ? null : device);
+        break;
+      }
       case 'quit':
         return 'quit';
       default:

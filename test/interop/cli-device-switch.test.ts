@@ -1,0 +1,96 @@
+/**
+ * Switching the speaker during a call, through the whole stack: `parley shell` on PulseAudio
+ * devices (naudiodon, the media worker, the hot-plug backend) calls a Parley user agent, then
+ * `device output pulse` moves playback to the ALSA "pulse" device while the call goes on, and
+ * `device output default` moves it back. Each move is a `device.changed` event.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { UserAgent } from '../../src-main/ua/user-agent';
+import { interopDescribe } from './support/peers';
+import { startPulseAudio, type PulseAudioFixture } from './support/pulseaudio';
+
+interface ShellEvent {
+  readonly event: string;
+  readonly state?: string;
+  readonly command?: string;
+  readonly message?: string;
+  readonly role?: string;
+  readonly device?: string;
+  readonly reason?: string;
+}
+
+const d = interopDescribe(['pulseaudio']);
+
+d('parley shell switches the speaker of a live call (PulseAudio through naudiodon)', () => {
+  let pulse: PulseAudioFixture;
+  let bob: UserAgent | undefined;
+  beforeAll(async () => {
+    pulse = await startPulseAudio();
+  }, 30_000);
+  afterAll(async () => {
+    await bob?.shutdown(200);
+    await pulse?.dispose();
+  });
+
+  it('moves playback to another device and back with device.changed events, the call staying up', async () => {
+    bob = await UserAgent.create({ listen: { host: '127.0.0.1', port: 0 }, transports: ['udp'], autoAnswer: true });
+    const bobUri = `sip:bob@127.0.0.1:${bob.stack.localAddress('udp').port}`;
+    const root = join(import.meta.dirname, '..', '..');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src-main/cli/main.ts', 'shell', '--listen', '127.0.0.1:0', '--codecs', 'PCMU', '--audio-in', 'default', '--audio-out', 'default'], {
+      cwd: root,
+      env: { ...process.env, ...pulse.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // naudiodon prints its own lines on stdout; events are the JSON ones.
+    const events = (): ShellEvent[] => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as ShellEvent);
+    const waitFor = async (what: string, pred: (e: ShellEvent) => boolean, from = 0): Promise<ShellEvent> => {
+      const end = Date.now() + 20_000;
+      for (;;) {
+        const hit = events().slice(from).find(pred);
+        if (hit) return hit;
+        if (Date.now() > end || child.exitCode !== null) throw new Error(`shell: no ${what}\n${out}\n${err}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      await waitFor('ready', (e) => e.event === 'ready');
+      child.stdin.write(`dial ${bobUri}\n`);
+      await waitFor('an established call', (e) => e.event === 'call.updated' && e.state === 'established');
+      await waitFor('the speaker opening', (e) => e.event === 'device.changed' && e.role === 'output' && e.reason === 'opened');
+
+      let mark = events().length;
+      child.stdin.write('device output pulse\n');
+      const moved = await waitFor('the move to pulse', (e) => e.event === 'device.changed' && e.role === 'output', mark);
+      expect(moved).toMatchObject({ device: 'pulse', reason: 'user' });
+      await waitFor('command.ok', (e) => e.event === 'command.ok' && e.command === 'device', mark);
+
+      mark = events().length;
+      child.stdin.write('device output default\n');
+      const back = await waitFor('the move back', (e) => e.event === 'device.changed' && e.role === 'output', mark);
+      expect(back).toMatchObject({ device: 'default', reason: 'user' });
+
+      mark = events().length;
+      child.stdin.write('device output No Such Speaker\n');
+      const refused = await waitFor('a refusal', (e) => e.event === 'command.error', mark);
+      expect(refused.message).toMatch(/no output device named No Such Speaker/);
+
+      // The call survived every move.
+      expect(bob.calls.list().map((c) => c.state)).toEqual(['established']);
+      child.stdin.write('hangup\n');
+      await waitFor('the call to end', (e) => e.event === 'call.ended');
+      child.stdin.write('quit\n');
+      child.stdin.end();
+      expect(await exited, err).toBe(0);
+      expect(events().filter((e) => e.event === 'device.error')).toEqual([]);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 60_000);
+});
