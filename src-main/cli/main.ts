@@ -4,6 +4,11 @@
  */
 import { createInterface } from 'node:readline';
 import { runCli } from './run-cli';
+import { needsStdoutGuard, runGuarded } from './stdout-guard';
+
+const argv = process.argv.slice(2);
+// JSON on stdout with a sound card: run once more behind a filter (naudiodon prints to fd 1).
+if (needsStdoutGuard(argv, process.env)) process.exit(await runGuarded(argv));
 
 const interrupted = new Promise<void>((resolve) => {
   process.once('SIGINT', () => resolve());
@@ -12,7 +17,7 @@ const interrupted = new Promise<void>((resolve) => {
 
 // Standard input is read only by `shell`, so other commands leave it alone.
 const lines = () => createInterface({ input: process.stdin, terminal: false });
-const code = await runCli(process.argv.slice(2), {
+const code = await runCli(argv, {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
   env: process.env,

@@ -2,7 +2,8 @@
  * Switching the speaker during a call, through the whole stack: `parley shell` on PulseAudio
  * devices (naudiodon, the media worker, the hot-plug backend) calls a Parley user agent, then
  * `device output pulse` moves playback to the ALSA "pulse" device while the call goes on, and
- * `device output default` moves it back. Each move is a `device.changed` event.
+ * `device output default` moves it back. Each move is a `device.changed` event, and standard
+ * output carries nothing but JSON events although naudiodon prints as it opens streams.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -48,8 +49,8 @@ d('parley shell switches the speaker of a live call (PulseAudio through naudiodo
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    // naudiodon prints its own lines on stdout; events are the JSON ones.
-    const events = (): ShellEvent[] => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as ShellEvent);
+    // Every stdout line is a JSON event: naudiodon's own prints are kept off stdout.
+    const events = (): ShellEvent[] => out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as ShellEvent);
     const waitFor = async (what: string, pred: (e: ShellEvent) => boolean, from = 0): Promise<ShellEvent> => {
       const end = Date.now() + 20_000;
       for (;;) {
