@@ -5,10 +5,9 @@
  * `device output default` moves it back. Each move is a `device.changed` event, and standard
  * output carries nothing but JSON events although naudiodon prints as it opens streams.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { UserAgent } from '../../src-main/ua/user-agent';
+import { startCli } from './support/parley-cli';
 import { interopDescribe } from './support/peers';
 import { startPulseAudio, type PulseAudioFixture } from './support/pulseaudio';
 
@@ -38,60 +37,51 @@ d('parley shell switches the speaker of a live call (PulseAudio through naudiodo
   it('moves playback to another device and back with device.changed events, the call staying up', async () => {
     bob = await UserAgent.create({ listen: { host: '127.0.0.1', port: 0 }, transports: ['udp'], autoAnswer: true });
     const bobUri = `sip:bob@127.0.0.1:${bob.stack.localAddress('udp').port}`;
-    const root = join(import.meta.dirname, '..', '..');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src-main/cli/main.ts', 'shell', '--listen', '127.0.0.1:0', '--codecs', 'PCMU', '--audio-in', 'default', '--audio-out', 'default'], {
-      cwd: root,
-      env: { ...process.env, ...pulse.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const cli = startCli(['shell', '--listen', '127.0.0.1:0', '--codecs', 'PCMU', '--audio-in', 'default', '--audio-out', 'default'], { env: pulse.env, stdin: true, timeoutMs: 60_000 });
     // Every stdout line is a JSON event: naudiodon's own prints are kept off stdout.
-    const events = (): ShellEvent[] => out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as ShellEvent);
+    const events = (): ShellEvent[] => cli.stdout().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as ShellEvent);
     const waitFor = async (what: string, pred: (e: ShellEvent) => boolean, from = 0): Promise<ShellEvent> => {
       const end = Date.now() + 20_000;
       for (;;) {
         const hit = events().slice(from).find(pred);
         if (hit) return hit;
-        if (Date.now() > end || child.exitCode !== null) throw new Error(`shell: no ${what}\n${out}\n${err}`);
+        if (Date.now() > end || cli.exitCode() !== undefined) throw new Error(`shell: no ${what}\n${cli.stdout()}\n${cli.stderr()}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     };
     try {
       await waitFor('ready', (e) => e.event === 'ready');
-      child.stdin.write(`dial ${bobUri}\n`);
+      cli.write(`dial ${bobUri}\n`);
       await waitFor('an established call', (e) => e.event === 'call.updated' && e.state === 'established');
       await waitFor('the speaker opening', (e) => e.event === 'device.changed' && e.role === 'output' && e.reason === 'opened');
 
       let mark = events().length;
-      child.stdin.write('device output pulse\n');
+      cli.write('device output pulse\n');
       const moved = await waitFor('the move to pulse', (e) => e.event === 'device.changed' && e.role === 'output', mark);
       expect(moved).toMatchObject({ device: 'pulse', reason: 'user' });
       await waitFor('command.ok', (e) => e.event === 'command.ok' && e.command === 'device', mark);
 
       mark = events().length;
-      child.stdin.write('device output default\n');
+      cli.write('device output default\n');
       const back = await waitFor('the move back', (e) => e.event === 'device.changed' && e.role === 'output', mark);
       expect(back).toMatchObject({ device: 'default', reason: 'user' });
 
       mark = events().length;
-      child.stdin.write('device output No Such Speaker\n');
+      cli.write('device output No Such Speaker\n');
       const refused = await waitFor('a refusal', (e) => e.event === 'command.error', mark);
       expect(refused.message).toMatch(/no output device named No Such Speaker/);
 
       // The call survived every move.
       expect(bob.calls.list().map((c) => c.state)).toEqual(['established']);
-      child.stdin.write('hangup\n');
+      cli.write('hangup\n');
       await waitFor('the call to end', (e) => e.event === 'call.ended');
-      child.stdin.write('quit\n');
-      child.stdin.end();
-      expect(await exited, err).toBe(0);
+      cli.write('quit\n');
+      cli.end();
+      const run = await cli.result;
+      expect(run.code, run.stderr).toBe(0);
       expect(events().filter((e) => e.event === 'device.error')).toEqual([]);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (cli.exitCode() === undefined) cli.kill('SIGKILL');
     }
   }, 60_000);
 });

@@ -19,19 +19,34 @@ export interface CliProcess {
   readonly pid: number | undefined;
   /** Text written to stdout so far. */
   stdout(): string;
+  /** Text written to stderr so far. */
+  stderr(): string;
+  /** Writes to the CLI's standard input (started with `stdin: true`; `shell` reads it). */
+  write(text: string): void;
+  /** Closes its standard input. */
+  end(): void;
+  /** The exit code once it has exited, else undefined. */
+  exitCode(): number | null | undefined;
   kill(signal?: NodeJS.Signals): void;
 }
 
-export function startCli(args: readonly string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): CliProcess {
+export interface StartCliOptions {
+  readonly env?: Record<string, string>;
+  readonly timeoutMs?: number;
+  /** Give it a standard input to write to (default: none). */
+  readonly stdin?: boolean;
+}
+
+export function startCli(args: readonly string[], opts: StartCliOptions = {}): CliProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src-main/cli/main.ts'), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
   const result = new Promise<CliRun>((resolveRun) => {
     child.on('close', (code) => {
@@ -39,7 +54,16 @@ export function startCli(args: readonly string[], opts: { env?: Record<string, s
       resolveRun({ code, stdout: out, stderr: err });
     });
   });
-  return { result, pid: child.pid, stdout: () => out, kill: (s = 'SIGTERM') => child.kill(s) };
+  return {
+    result,
+    pid: child.pid,
+    stdout: () => out,
+    stderr: () => err,
+    write: (text) => child.stdin?.write(text),
+    end: () => child.stdin?.end(),
+    exitCode: () => (child.exitCode === null && child.signalCode === null ? undefined : child.exitCode),
+    kill: (s = 'SIGTERM') => child.kill(s),
+  };
 }
 
 export function runCli(args: readonly string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliRun> {
