@@ -4,8 +4,10 @@
  * options…") or sees an xrun, from the media worker's thread, straight to file descriptor 1, which
  * JavaScript cannot redirect. So the CLI runs itself once more as a child whose standard output
  * is a pipe: JSON lines go on to our standard output, anything else to standard error.
- * Standard input and error are shared; SIGINT/SIGTERM are passed on; the child's exit code is
- * ours.
+ * Standard input and error are shared and the child's exit code is ours. Ctrl-C reaches both
+ * processes through the terminal's process group, so SIGINT is not passed on (a second SIGINT
+ * would cut the child's graceful hang-up short); SIGTERM and SIGHUP, sent to this process
+ * alone, are.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -32,9 +34,8 @@ export function runGuarded(argv: readonly string[]): Promise<number> {
     if (line.startsWith('{')) process.stdout.write(`${line}\n`);
     else process.stderr.write(`${line}\n`);
   });
-  const pass = (signal: NodeJS.Signals) => () => child.kill(signal);
-  process.on('SIGINT', pass('SIGINT'));
-  process.on('SIGTERM', pass('SIGTERM'));
+  process.on('SIGINT', () => {});
+  for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
   return new Promise((resolve) => {
     child.on('error', (err) => {
       process.stderr.write(`parley: cannot start the CLI: ${err.message}\n`);
