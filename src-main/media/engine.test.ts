@@ -246,4 +246,29 @@ describe('MediaEngine', () => {
     expect((await e.stats()).pacing.mixRate).toBe(8000);
     await e.close();
   });
+
+  it('follows a re-INVITE from G.711 to G.722 to wideband: a 5 kHz tone gets through only after it', async () => {
+    const { clock, engine } = setup();
+    const alice = engine(500, 33000);
+    const bob = engine(5000, 34000);
+    const pcmu = { name: 'PCMU', payloadType: 0, clockRate: 8000, channels: 1 };
+    const narrow = { send: pcmu, receive: [pcmu] };
+    const a = await alice.e.openEndpoint();
+    const b = await bob.e.openEndpoint();
+    await alice.e.startSession(a.id, config(b.port, narrow));
+    await bob.e.startSession(b.id, config(a.port, narrow));
+    for (let t = 0; t < 1500; t += 100) clock.advance(100);
+    expect((await alice.e.stats()).pacing.mixRate).toBe(8000);
+    expect(alice.devices.level(5000)).toBeLessThan(300); // above G.711's 4 kHz band
+    expect(bob.devices.level(500)).toBeGreaterThan(2000);
+
+    await alice.e.updateSession(a.id, config(b.port));
+    await bob.e.updateSession(b.id, config(a.port));
+    for (let t = 0; t < 1500; t += 100) clock.advance(100);
+    expect((await alice.e.stats()).pacing.mixRate).toBe(16000);
+    expect((await alice.e.report(a.id)).sendCodec).toBe('G722');
+    expect(alice.devices.level(5000)).toBeGreaterThan(2000);
+    expect(bob.devices.level(500)).toBeGreaterThan(2000);
+    for (const x of [alice, bob]) await x.e.close();
+  });
 });

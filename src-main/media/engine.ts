@@ -222,7 +222,14 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
   }
 
   async updateSession(id: MediaSessionId, config: MediaSessionConfig): Promise<void> {
-    this.session(id).update(config);
+    const e = this.entry(id);
+    const session = this.session(id);
+    // The session follows a new send codec's PCM rate (G.711 → G.722 becomes wideband), except
+    // while it records: the recording keeps one rate and the session resamples instead.
+    const rate = e.recorder ? session.sampleRate : this.sessionRate(config);
+    session.update(config, rate);
+    if (e.participant !== undefined) this.mixer.refit(e.participant);
+    this.fitMixRate();
   }
 
   async sendDtmf(id: MediaSessionId, digit: string, durationMs?: number): Promise<void> {

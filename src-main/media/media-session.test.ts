@@ -1,9 +1,13 @@
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidStateError, ValidationError } from '../base/errors';
 import { FakeClock } from '../../test/support/fake-clock';
 import { toneAmplitude } from '../../test/support/signal';
 import { MediaSession, type MediaDtmfEvent, type MediaQualityReport } from './media-session';
 import type { MediaCodecConfig, MediaSessionConfig } from './media-session-config';
+import { CallRecorder } from './recorder';
 import { MemoryNetwork, type MemoryDatagram } from './rtp/memory-datagram';
 import { generateKeyMaterial } from './srtp/sdes-keys';
 
@@ -191,6 +195,39 @@ describe('MediaSession', () => {
     expect(p.heardLevel(20)).toBeGreaterThan(5000);
     expect(p.bob.report().receiveCodec).toBe('G722');
     expect(p.bob.counters.srtpAuthFailures).toBeLessThan(5);
+  });
+
+  it('moves its port to a new rate with the codec (update with sampleRate), new SSRC, frames of the new size; not while recording', async () => {
+    const p = pair();
+    cleanup = p.close;
+    p.run(400);
+    const ssrc = p.alice.ssrc;
+    p.alice.update(config(6000, { send: G722, receive: [G722] }), 16000);
+    p.bob.update(config(5000, { send: G722, receive: [G722] }), 16000);
+    expect([p.alice.sampleRate, p.bob.sampleRate]).toEqual([16000, 16000]);
+    expect(p.alice.ssrc).not.toBe(ssrc);
+    // 20 ms at 16 kHz: a 6 kHz tone (beyond G.711's band) crosses G.722.
+    const mic = new Int16Array(320);
+    const heard = new Int16Array(320);
+    let phase = 0;
+    let level = 0;
+    for (let f = 0; f < 50; f++) {
+      for (let i = 0; i < 320; i++) mic[i] = Math.round(8000 * Math.sin((phase += (2 * Math.PI * 6000) / 16000)));
+      p.alice.writeFrame(mic);
+      p.bob.writeFrame(heard.fill(0));
+      p.bob.readFrame(heard);
+      p.alice.readFrame(new Int16Array(320));
+      if (f >= 40) level += toneAmplitude(heard, 6000, 16000) / 10;
+      p.clock.advance(20);
+    }
+    expect(level).toBeGreaterThan(4000);
+    const path = join(tmpdir(), `parley-rate-${process.pid}.wav`);
+    const recorder = CallRecorder.create(path, { sampleRate: 16000 });
+    p.alice.setRecorder(recorder);
+    expect(() => p.alice.update(config(6000), 8000)).toThrow(InvalidStateError);
+    p.alice.setRecorder(undefined);
+    await recorder.close();
+    rmSync(path, { force: true });
   });
 
   it('sends ptime 40 as two frames per packet and bob splits them for the jitter buffer', () => {

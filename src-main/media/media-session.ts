@@ -81,7 +81,7 @@ export type MediaSessionEvents = {
 };
 
 export class MediaSession extends TypedEmitter<MediaSessionEvents> implements AudioPort {
-  readonly sampleRate: number;
+  private rate: number;
   private config: MediaSessionConfig;
   private rtp!: RtpSession;
   private send!: SendChain;
@@ -103,7 +103,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> implements Au
     super();
     samplesPerFrame(options.sampleRate);
     validateMediaConfig(options.config);
-    this.sampleRate = options.sampleRate;
+    this.rate = options.sampleRate;
     this.config = options.config;
     this.codecs = options.codecs ?? createDefaultCodecRegistry();
     this.log = (options.logger ?? nullLogger).child('media.session');
@@ -152,8 +152,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> implements Au
 
   /** Records both sides to `recorder` (its rate must be the session's), or stops with undefined. */
   setRecorder(recorder: CallRecorder | undefined): void {
-    if (recorder && recorder.sampleRate !== this.sampleRate) {
-      throw new ValidationError(`recorder runs at ${recorder.sampleRate} Hz, the session at ${this.sampleRate} Hz`);
+    if (recorder && recorder.sampleRate !== this.rate) {
+      throw new ValidationError(`recorder runs at ${recorder.sampleRate} Hz, the session at ${this.rate} Hz`);
     }
     this.recorder = recorder;
   }
@@ -201,10 +201,29 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> implements Au
     return got;
   }
 
-  /** Applies a re-negotiation (re-INVITE / UPDATE answer). */
-  update(config: MediaSessionConfig): void {
+  /** The rate of the frames `writeFrame` takes and `readFrame` gives. */
+  get sampleRate(): number {
+    return this.rate;
+  }
+
+  /**
+   * Applies a re-negotiation (re-INVITE / UPDATE answer). With `sampleRate`, the port moves to
+   * that rate too (the engine follows a new codec's PCM rate: G.711 → G.722 becomes wideband);
+   * the caller refits whatever reads and writes the frames, and a recorder must not be attached.
+   */
+  update(config: MediaSessionConfig, sampleRate = this.rate): void {
     this.assertRunning();
     validateMediaConfig(config);
+    const rateChanged = sampleRate !== this.rate;
+    if (rateChanged) {
+      samplesPerFrame(sampleRate);
+      if (this.recorder) throw new InvalidStateError(`cannot move a recorded session from ${this.rate} Hz to ${sampleRate} Hz`);
+      this.rate = sampleRate;
+      // Receive chains are made again, at the new rate, by the next packet of each payload type.
+      for (const c of this.chains.values()) c.dispose();
+      this.chains.clear();
+      this.active = undefined;
+    }
     const old = this.config;
     const rebuild =
       old.send.payloadType !== config.send.payloadType ||
@@ -215,7 +234,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> implements Au
       !sameSrtp(old.srtp, config.srtp) ||
       old.telephoneEvent?.sendPayloadType !== config.telephoneEvent?.sendPayloadType;
     const sendCodecChanged = old.send.name.toLowerCase() !== config.send.name.toLowerCase() || old.send.clockRate !== config.send.clockRate;
-    if (sendCodecChanged) {
+    if (sendCodecChanged || rateChanged) {
       const previous = this.send;
       this.buildSend(config);
       previous.dispose();
@@ -270,7 +289,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> implements Au
   private buildSend(config: MediaSessionConfig): void {
     const codec = this.codecs.find(config.send.name, config.send.clockRate);
     if (!codec) throw new ValidationError(`no codec ${config.send.name}/${config.send.clockRate}`);
-    this.send = new SendChain(codec, this.sampleRate, this.options.encoder);
+    this.send = new SendChain(codec, this.rate, this.options.encoder);
   }
 
   private buildReceive(config: MediaSessionConfig): void {
@@ -353,7 +372,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> implements Au
       if (!chain) {
         const codec = this.receiveCodecs.get(p.payloadType);
         if (!codec) return; // RFC 3550 §5.1: a payload type we cannot play is ignored
-        chain = new ReceiveChain(codec, p.payloadType, this.sampleRate, this.options.jitter);
+        chain = new ReceiveChain(codec, p.payloadType, this.rate, this.options.jitter);
         this.chains.set(p.payloadType, chain);
       } else chain.reset();
       this.active = chain;

@@ -52,8 +52,9 @@ interface Participant {
   gain: number;
   listenGain: number;
   muted: boolean;
-  readonly inPort: Int16Array;
-  readonly outPort: Int16Array;
+  /** At the port's rate (re-made by `refit`). */
+  inPort: Int16Array;
+  outPort: Int16Array;
   /** At the mixer's rate (re-made by `setSampleRate`). */
   inMix: Int16Array;
   contrib: Float32Array;
@@ -135,10 +136,19 @@ export class ConferenceMixer {
     return p.id;
   }
 
-  /** (Re)makes `p`'s buffers and resamplers for the current mixing rate. */
+  /** A participant's port changed its rate (a call moved to a wideband codec): re-make its buffers and resamplers. */
+  refit(id: ParticipantId): void {
+    this.fit(this.get(id));
+  }
+
+  /** (Re)makes `p`'s buffers and resamplers for its port's rate and the current mixing rate. */
   private fit(p: Participant): void {
     const rate = p.port.sampleRate;
     const n = this.frame;
+    if (p.inPort.length !== samplesPerFrame(rate)) {
+      p.inPort = new Int16Array(samplesPerFrame(rate));
+      p.outPort = new Int16Array(samplesPerFrame(rate));
+    }
     const make = this.options.createResampler ?? polyphase;
     p.up = rate === this.rate ? undefined : make(rate, this.rate);
     p.down = rate === this.rate ? undefined : make(this.rate, rate);
