@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { FakeAudioBackend, fakeDevice } from '../../test/support/fake-audio';
 import { FakeClock } from '../../test/support/fake-clock';
+import { sessionConfig } from '../../test/integration/media-fixture';
 import { InvalidStateError, MediaError } from '../base/errors';
 import { MediaEngine } from '../media/engine';
-import type { MediaSessionConfig } from '../media/media-session-config';
 import { MemoryNetwork } from '../media/rtp/memory-datagram';
 import { NullAudioBackend } from './null-device';
 import { ManagedAudioBackend } from './managed-backend';
@@ -11,17 +11,7 @@ import { ManagedAudioBackend } from './managed-backend';
 const builtin = fakeDevice('Built-in Audio', { isDefaultInput: true, isDefaultOutput: true });
 const headset = fakeDevice('USB Headset');
 
-const PCMU = { name: 'PCMU', payloadType: 0, clockRate: 8000, channels: 1 };
-const config: MediaSessionConfig = {
-  remote: { address: '127.0.0.1', port: 9 },
-  rtcp: { mux: true },
-  send: PCMU,
-  receive: [PCMU],
-  telephoneEvent: null,
-  ptime: 20,
-  direction: { sending: true, receiving: true },
-  srtp: null,
-};
+const config = sessionConfig({ remote: { address: '127.0.0.1', port: 9 }, telephoneEvent: false });
 
 function setup() {
   const clock = new FakeClock();

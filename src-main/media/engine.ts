@@ -266,7 +266,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
     e.socket.close();
     e.rtcpSocket?.close();
     if (e.recorder) await e.recorder.close();
-    if (![...this.entries.values()].some((x) => x.session)) {
+    if (!this.hasSessions()) {
       this.ticker.stop();
       await this.closeDevices();
     } else this.fitMixRate();
