@@ -13,6 +13,7 @@
  *   4. `closeEndpoint(id)` at BYE: RTCP BYE, sockets closed; devices close with the last session.
  */
 import type { TypedEmitter } from '../base/typed-emitter';
+import type { EchoControlSettings } from './echo/echo-control';
 import type { TickerStats } from './engine-ticker';
 import type { MediaAddress, MediaSessionConfig } from './media-session-config';
 import type { MediaDtmfEvent, MediaQualityReport } from './media-session';
@@ -52,7 +53,15 @@ export interface MediaEngineStats {
    * the conference mixer's current rate (the widest session's).
    */
   readonly pacing: { readonly clock: 'device' | 'timer'; readonly deviceTicks: number; readonly mixRate: number };
+  /**
+   * The capture path's voice processing (the user's setting) and, while echo cancellation runs,
+   * its echo return loss enhancement in dB over the last second of far-end speech.
+   */
+  readonly voice: VoiceProcessing & { readonly erleDb: number | undefined };
 }
+
+/** Echo cancellation and noise suppression on the microphone: a user setting, live. */
+export type VoiceProcessing = EchoControlSettings;
 
 export type MediaEngineEvents = {
   quality: [id: MediaSessionId, report: MediaQualityReport];
@@ -86,6 +95,11 @@ export interface MediaEngineApi extends Pick<TypedEmitter<MediaEngineEvents>, 'o
    * MediaError('media.device').
    */
   setDevice(role: DeviceRole, device: string | null): Promise<void>;
+  /**
+   * Switches echo cancellation and noise suppression of the microphone on or off, now (during a
+   * call too): switching the canceller on starts it fresh, with the speaker as its reference.
+   */
+  setVoiceProcessing(settings: VoiceProcessing): Promise<void>;
   /** Ends the session (RTCP BYE) and closes its sockets; idempotent for a known id. */
   closeEndpoint(id: MediaSessionId): Promise<void>;
   stats(): Promise<MediaEngineStats>;

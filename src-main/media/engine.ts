@@ -28,7 +28,8 @@ import { nullLogger, type Logger } from '../base/logger';
 import { TypedEmitter } from '../base/typed-emitter';
 import type { EncoderOptions } from './codecs/audio-codec';
 import { createDefaultCodecRegistry, type CodecRegistry } from './codecs/registry';
-import { EchoControl, type EchoControlSettings } from './echo/echo-control';
+import type { EchoControlSettings } from './echo/echo-control';
+import { VoiceProcessor } from './echo/voice-processor';
 import type {
   DeviceRole,
   EngineAudioBackend,
@@ -41,6 +42,7 @@ import type {
   MediaSessionId,
   OpenEndpointOptions,
   StartSessionOptions,
+  VoiceProcessing,
 } from './engine-api';
 import { EngineTicker } from './engine-ticker';
 import { samplesPerFrame, type AudioPort } from './frame';
@@ -73,6 +75,7 @@ export interface MediaEngineOptions {
   readonly devices?: EngineAudioBackend;
   readonly inputDevice?: string;
   readonly outputDevice?: string;
+  /** Echo cancellation and noise suppression on the microphone (default: both off). */
   readonly echo?: EchoControlSettings;
   readonly codecs?: CodecRegistry;
   readonly encoder?: EncoderOptions;
@@ -119,7 +122,8 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
   private readonly mic: Int16Array;
   private readonly local: LocalPort;
   private readonly captureQueue: FrameQueuePort;
-  private readonly echo: EchoControl | undefined;
+  /** The capture path's voice processing; exists once switched on (never with files only). */
+  private echo: VoiceProcessor | undefined;
   private readonly codecs: CodecRegistry;
   private readonly openSocket: OpenSocket;
   private readonly log: Logger;
@@ -152,7 +156,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
     this.log = (options.logger ?? nullLogger).child('media.engine');
     this.mic = new Int16Array(samplesPerFrame(this.sampleRate));
     this.captureQueue = new FrameQueuePort(this.sampleRate, undefined, 6);
-    this.echo = options.echo ? new EchoControl({ sampleRate: this.sampleRate, settings: options.echo }) : undefined;
+    if (options.echo) this.configureVoice(options.echo);
     this.local = new LocalPort(this.sampleRate, this.mic, (frame) => {
       if (!this.playbackLive) return;
       this.output?.writeFrame(frame);
@@ -253,6 +257,21 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
     backend.setPreferred(role, device ?? undefined);
   }
 
+  async setVoiceProcessing(settings: VoiceProcessing): Promise<void> {
+    this.assertOpen();
+    if (typeof settings?.echoCancellation !== 'boolean' || typeof settings.noiseSuppression !== 'boolean') {
+      throw new ValidationError('voice processing takes { echoCancellation: boolean, noiseSuppression: boolean }');
+    }
+    this.configureVoice(settings);
+    this.log.info('voice processing', { aec: settings.echoCancellation, ns: settings.noiseSuppression });
+  }
+
+  private configureVoice(settings: VoiceProcessing): void {
+    const { echoCancellation, noiseSuppression } = settings;
+    if (this.echo) this.echo.configure({ echoCancellation, noiseSuppression });
+    else if (echoCancellation || noiseSuppression) this.echo = new VoiceProcessor({ sampleRate: this.sampleRate, settings: { echoCancellation, noiseSuppression } });
+  }
+
   async report(id: MediaSessionId): Promise<MediaQualityReport> {
     return this.session(id).report();
   }
@@ -279,6 +298,11 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
       isolated: false,
       capture: { frames: this.captureFrames, dropped: this.captureQueue.dropped, missing: this.captureMissing },
       pacing: { clock: this.deviceClocked ? 'device' : 'timer', deviceTicks: this.deviceTicks, mixRate: this.mixer.sampleRate },
+      voice: {
+        echoCancellation: this.echo?.current().echoCancellation ?? false,
+        noiseSuppression: this.echo?.current().noiseSuppression ?? false,
+        erleDb: this.echo?.stats()?.erleDb,
+      },
     };
   }
 
@@ -349,7 +373,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
   private tick(): void {
     const got = this.captureQueue.readFrame(this.mic);
     if (!got && this.playbackLive && this.input) this.captureMissing++;
-    if (got && this.echo) this.echo.capture(this.mic, this.mic);
+    if (got && this.echo) this.echo.capture(this.mic);
     this.local.hasMic = got;
     this.mixer.tick();
   }

@@ -28,6 +28,7 @@ import type {
   MediaSessionId,
   OpenEndpointOptions,
   StartSessionOptions,
+  VoiceProcessing,
 } from '../engine-api';
 import type { MediaQualityReport } from '../media-session';
 import type { MediaSessionConfig } from '../media-session-config';
@@ -133,6 +134,10 @@ export class MediaWorkerHost extends TypedEmitter<MediaEngineEvents> implements 
 
   setDevice(role: DeviceRole, device: string | null): Promise<void> {
     return this.request('setDevice', [role, device]) as Promise<void>;
+  }
+
+  setVoiceProcessing(settings: VoiceProcessing): Promise<void> {
+    return this.request('setVoiceProcessing', [settings]) as Promise<void>;
   }
 
   report(id: MediaSessionId): Promise<MediaQualityReport> {

@@ -49,6 +49,7 @@ export const ENGINE_METHODS: readonly EngineMethod[] = [
   'setRecording',
   'report',
   'setDevice',
+  'setVoiceProcessing',
   'closeEndpoint',
   'stats',
   'close',
