@@ -15,6 +15,8 @@ export const CALL_OPTION_SPEC = {
   'audio-out': { type: 'string' },
   dtmf: { type: 'string' },
   count: { type: 'string' },
+  'echo-cancellation': { type: 'string' },
+  'noise-suppression': { type: 'string' },
 } as const;
 
 export interface RawCallOptions {
@@ -27,6 +29,8 @@ export interface RawCallOptions {
   dtmf?: string | undefined;
   count?: string | undefined;
   duration?: string | undefined;
+  'echo-cancellation'?: string | undefined;
+  'noise-suppression'?: string | undefined;
 }
 
 export interface CallOptions {
@@ -39,6 +43,20 @@ export interface CallOptions {
   readonly dtmf?: string;
   readonly count: number;
   readonly durationMs?: number;
+  /**
+   * Echo cancellation and noise suppression on the microphone: on by default with a sound card
+   * (`--audio-in`: a room, a speaker, a fan), off for a WAV or silence (nothing to cancel).
+   */
+  readonly voice: { readonly echoCancellation: boolean; readonly noiseSuppression: boolean };
+}
+
+/** `on`/`off` (also yes/no, true/false, 1/0) for a switch option; undefined when not given. */
+export function parseSwitch(name: string, value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim().toLowerCase();
+  if (v === 'on' || v === 'yes' || v === 'true' || v === '1') return true;
+  if (v === 'off' || v === 'no' || v === 'false' || v === '0') return false;
+  throw new ValidationError(`${name} takes on or off, not '${value}'`);
 }
 
 const CODECS: Record<string, AudioCodecName> = { pcmu: 'PCMU', pcma: 'PCMA', g722: 'G722', opus: 'opus' };
@@ -62,6 +80,11 @@ export function parseCallOptions(raw: RawCallOptions): CallOptions {
     if (!Number.isFinite(s) || s < 0) throw new ValidationError(`--duration must be a number of seconds ≥ 0, not '${raw.duration}'`);
     durationMs = s * 1000;
   }
+  const soundCardMic = raw['audio-in'] !== undefined;
+  const voice = {
+    echoCancellation: parseSwitch('--echo-cancellation', raw['echo-cancellation']) ?? soundCardMic,
+    noiseSuppression: parseSwitch('--noise-suppression', raw['noise-suppression']) ?? soundCardMic,
+  };
   return {
     srtp: srtp as SrtpPolicy,
     codecs: [...new Set(codecs)],
@@ -72,5 +95,6 @@ export function parseCallOptions(raw: RawCallOptions): CallOptions {
     ...(raw.dtmf !== undefined ? { dtmf: raw.dtmf.toUpperCase() } : {}),
     count,
     ...(durationMs !== undefined ? { durationMs } : {}),
+    voice,
   };
 }

@@ -33,6 +33,7 @@ function callMedia(call: CallOptions) {
   return {
     mediaWorker: { devices: audio.devices, sampleRate: audio.sampleRate },
     callPreferences: { srtp: call.srtp, codecs: call.codecs },
+    voiceProcessing: call.voice,
   };
 }
 

@@ -23,7 +23,8 @@ Commands:
                               else direct calls to --listen) and answer them
   shell                       read commands from stdin (dial <uri>, answer, hangup [id],
                               hold [id], resume [id], dtmf <digits>,
-                              device input|output <name>|default, quit); JSON events out
+                              device input|output <name>|default, aec on|off, ns on|off,
+                              quit); JSON events out
   devices                     list audio devices (ids for --audio-in / --audio-out)
   version                     print Parley's version and runtime
   help                        show this help
@@ -49,6 +50,9 @@ Call options (call, answer, shell):
   --audio-out <device>        PortAudio output by id or name
   --duration <s>              hang up after this long
   --dtmf <digits>             send after the answer (RFC 4733)
+  --echo-cancellation on|off  cancel the speaker's echo in the microphone (default: on with
+                              --audio-in, off for a WAV or silence)
+  --noise-suppression on|off  suppress steady background noise (same default)
 
 Exit codes: 0 success, 1 usage error, 2 failure (one line on stderr says which).
 `;

@@ -16,7 +16,7 @@ import { DialogLayer } from '../dialog/dialog-layer';
 import { MediaEngine } from '../media/engine';
 import { MediaWorkerHost } from '../media/worker/host';
 import type { EngineDeviceSpec } from '../audio/engine-devices';
-import type { DeviceChangeReason, DeviceRole, EngineAudioBackend, MediaEngineApi } from '../media/engine-api';
+import type { DeviceChangeReason, DeviceRole, EngineAudioBackend, MediaEngineApi, VoiceProcessing } from '../media/engine-api';
 import type { CallView } from '../shared/model/call';
 import { CallManager, type CallQualityView } from './call/call-manager';
 import { Ringer } from './call/ringer';
@@ -41,6 +41,8 @@ export interface UserAgentOptions extends SipStackOptions {
    * no audio deadlines), with devices described as plain data.
    */
   readonly mediaWorker?: { readonly devices: EngineDeviceSpec; readonly sampleRate?: number };
+  /** Echo cancellation and noise suppression on the microphone (default: both off). */
+  readonly voiceProcessing?: VoiceProcessing;
   /** Codec order, SRTP policy and recording for calls. */
   readonly callPreferences?: Partial<CallMediaPreferences>;
   /** Answer incoming calls at once. */
@@ -146,11 +148,21 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
         o.media ??
         (o.mediaWorker
           ? await MediaWorkerHost.start({
-              engine: { address, ...(o.mediaWorker.sampleRate !== undefined ? { sampleRate: o.mediaWorker.sampleRate } : {}) },
+              engine: {
+                address,
+                ...(o.mediaWorker.sampleRate !== undefined ? { sampleRate: o.mediaWorker.sampleRate } : {}),
+                ...(o.voiceProcessing ? { echo: o.voiceProcessing } : {}),
+              },
               devices: { module: ENGINE_DEVICES_MODULE, options: o.mediaWorker.devices },
               ...(o.logger ? { logger: o.logger } : {}),
             })
-          : new MediaEngine({ clock: stack.clock, address, logger: o.logger ?? nullLogger, ...(o.devices ? { devices: o.devices } : {}) }));
+          : new MediaEngine({
+              clock: stack.clock,
+              address,
+              logger: o.logger ?? nullLogger,
+              ...(o.devices ? { devices: o.devices } : {}),
+              ...(o.voiceProcessing ? { echo: o.voiceProcessing } : {}),
+            }));
     } catch (error) {
       await stack.dispose();
       throw error;

@@ -29,7 +29,8 @@ describe('parley shell', () => {
     const bobUri = `sip:bob@127.0.0.1:${bob.stack.localAddress('udp').port}`;
     let out = '';
     let err = '';
-    const events = () => out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; state?: string; command?: string; message?: string });
+    const events = () =>
+      out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; state?: string; command?: string; message?: string; echoCancellation?: boolean; noiseSuppression?: boolean });
     const has = (pred: (e: ReturnType<typeof events>[number]) => boolean) => (o: string) => o.length > 0 && events().some(pred);
     const okCount = (n: number) => () => events().filter((e) => e.event === 'command.ok').length >= n;
     const errCount = (n: number) => () => events().filter((e) => e.event === 'command.error').length >= n;
@@ -41,8 +42,12 @@ describe('parley shell', () => {
         { when: errCount(2), line: 'device sideways Built-in' },
         { when: errCount(3), line: 'hold' },
         { when: has((e) => e.event === 'call.updated' && e.state === 'held'), line: 'resume' },
-        { when: okCount(3), line: 'dtmf 12#' },
-        { when: okCount(4), line: 'hangup' },
+        { when: okCount(3), line: 'aec on' },
+        { when: okCount(4), line: 'ns loud' },
+        { when: errCount(4), line: 'ns on' },
+        { when: okCount(5), line: 'aec off' },
+        { when: okCount(6), line: 'dtmf 12#' },
+        { when: okCount(7), line: 'hangup' },
         { when: has((e) => e.event === 'call.ended'), line: 'quit' },
       ],
       () => out,
@@ -55,7 +60,15 @@ describe('parley shell', () => {
     // No sound card in use (no --audio-in/--audio-out): nothing to switch, said plainly.
     expect(errors[1]).toMatch(/the output is a null device: nothing to switch/);
     expect(errors[2]).toMatch(/usage: device input\|output/);
-    expect(all.filter((e) => e.event === 'command.ok').map((e) => e.command)).toEqual(['dial', 'hold', 'resume', 'dtmf', 'hangup']);
+    expect(errors[3]).toMatch(/ns takes on or off, not 'loud'/);
+    const oks = all.filter((e) => e.event === 'command.ok');
+    expect(oks.map((e) => e.command)).toEqual(['dial', 'hold', 'resume', 'aec', 'ns', 'aec', 'dtmf', 'hangup']);
+    // Each switch is read back from the media worker: WAV-less shell starts with both off.
+    expect(oks.filter((e) => e.command === 'aec' || e.command === 'ns').map((e) => [e.echoCancellation, e.noiseSuppression])).toEqual([
+      [true, false],
+      [true, true],
+      [false, true],
+    ]);
     const states = all.filter((e) => e.event === 'call.updated').map((e) => e.state);
     expect(states).toContain('held');
     expect(all.some((e) => e.event === 'call.ended')).toBe(true);

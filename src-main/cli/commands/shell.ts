@@ -2,20 +2,21 @@
  * `parley shell`: reads commands from standard input, one per line, and prints every event as
  * a JSON line, so calls can be scripted (issue 5 §6):
  *   dial <uri> | answer [id] | hangup [id] | hold [id] | resume [id] | dtmf <digits> [id] |
- *   device input|output <name>|default | quit
+ *   device input|output <name>|default | aec on|off | ns on|off | quit
  * (`device` moves the microphone or speaker now, during a call or while ringing, when the
- * sound card is in use: `--audio-in`/`--audio-out`.)
+ * sound card is in use: `--audio-in`/`--audio-out`; `aec` and `ns` switch echo cancellation
+ * and noise suppression of the microphone, live.)
  * A bad command prints a `command.error` event and the shell goes on. End of input = quit.
  */
 import { ParleyError, ValidationError } from '../../base/errors';
 import type { UserAgent } from '../../ua/user-agent';
-import { parseCallOptions, type RawCallOptions } from '../call-options';
+import { parseCallOptions, parseSwitch, type RawCallOptions } from '../call-options';
 import { EXIT, type CliIo } from '../cli-io';
 import { openSession, type CliSession } from '../cli-session';
 import type { GlobalOptions } from '../global-options';
 import { resolveAccount } from '../../ua/account';
 
-export const SHELL_COMMANDS = ['dial', 'answer', 'hangup', 'hold', 'resume', 'dtmf', 'device', 'quit'] as const;
+export const SHELL_COMMANDS = ['dial', 'answer', 'hangup', 'hold', 'resume', 'dtmf', 'device', 'aec', 'ns', 'quit'] as const;
 
 /** The call a command without an id means: the newest one in a state where it applies. */
 function pick(ua: UserAgent, id: string | undefined, states: readonly string[]): string {
@@ -61,6 +62,20 @@ export async function runShellCommand(session: CliSession, accountId: string | u
         const device = name.join(' ');
         await ua.media.setDevice(role, device === 'default' ? null : device);
         break;
+      }
+      case 'aec':
+      case 'ns': {
+        const on = parseSwitch(command, args[0]);
+        if (on === undefined || args.length > 1) throw new ValidationError(`usage: ${command} on|off`);
+        const current = (await ua.media.stats()).voice;
+        await ua.media.setVoiceProcessing({
+          echoCancellation: command === 'aec' ? on : current.echoCancellation,
+          noiseSuppression: command === 'ns' ? on : current.noiseSuppression,
+        });
+        // Read back from the engine (on its worker): what the microphone path runs now.
+        const { echoCancellation, noiseSuppression } = (await ua.media.stats()).voice;
+        session.event('command.ok', { command, echoCancellation, noiseSuppression });
+        return;
       }
       case 'quit':
         return 'quit';
