@@ -15,6 +15,8 @@ import { pcmu } from '../src-main/media/codecs/pcmu';
 import { levelDbfs, sineFitSnr, tone } from '../src-main/media/codecs/signal-quality';
 import { JitterBuffer } from '../src-main/media/jitter/jitter-buffer';
 import { Resampler, type ResamplerOptions } from '../src-main/media/resample';
+import { EchoControl, type EchoControlSettings } from '../src-main/media/echo/echo-control';
+import { VoiceProcessor } from '../src-main/media/echo/voice-processor';
 import { fmt, measureRate, table } from './measure';
 
 export const title = 'Media: codecs, Opus bindings, resampler, jitter buffer';
@@ -155,6 +157,28 @@ function benchResampler(inRate: number, outRate: number): string[] {
   return [`${inRate} -> ${outRate}`, String(d.taps), d.ns.toFixed(1), `${d.cpu.toFixed(3)} %`, q(1000), `${q(edge)} @${edge}`, alias, `${h.taps}: ${h.ns.toFixed(1)}`];
 }
 
+const VOICE_SETTINGS: readonly [string, EchoControlSettings][] = [
+  ['AEC', { echoCancellation: true, noiseSuppression: false }],
+  ['NS', { echoCancellation: false, noiseSuppression: true }],
+  ['AEC+NS', { echoCancellation: true, noiseSuppression: true }],
+];
+
+function benchVoice(label: string, rate: number, v: { playback(f: Int16Array): void; capture(m: Int16Array): void }): string[] {
+  const n = rate / 50;
+  const far = speech(rate, n * 50);
+  const mic = new Int16Array(n);
+  let k = 0;
+  const r = measureRate(() => {
+    const f = far.subarray((k % 50) * n, (k % 50 + 1) * n);
+    for (let i = 0; i < n; i++) mic[i] = f[(i + n - 7) % n]! * 0.3;
+    v.playback(f);
+    v.capture(mic);
+    k++;
+    return 1;
+  }, 1500);
+  return [label, (1e6 / r.perSecond).toFixed(0), `${((50 / r.perSecond) * 100).toFixed(2)} %`];
+}
+
 export async function run(): Promise<void> {
   console.log('Codecs (20 ms frames; rates in frames/s):');
   const rows = [pcmu, pcma, g722, opus].map(benchCodec);
@@ -180,6 +204,15 @@ export async function run(): Promise<void> {
     [48000, 44100],
   ];
   console.log(table(['pair', 'taps', 'ns/out sample', 'CPU at 50/s', 'SINAD 1k', 'SINAD edge', 'alias rejection', 'high: taps: ns'], pairs.map(([a, b]) => benchResampler(a, b))));
+
+  console.log('\nVoice processing on the microphone (per 20 ms frame, far end talking, echo at -10 dB):');
+  const vrows: string[][] = [];
+  for (const rate of [16000, 48000]) {
+    for (const [label, settings] of VOICE_SETTINGS) vrows.push(benchVoice(`${rate / 1000} kHz device, ${label}`, rate, new VoiceProcessor({ sampleRate: rate, settings })));
+  }
+  const at48 = new EchoControl({ sampleRate: 48000, settings: { echoCancellation: true, noiseSuppression: true } });
+  vrows.push(benchVoice('48 kHz device, AEC+NS at 48 kHz (not used: the floor it avoids)', 48000, { playback: (f) => at48.playback(f), capture: (m) => at48.capture(m, m) }));
+  console.log(table(['what', 'us/frame', 'one call'], vrows));
 
   const jb = new JitterBuffer({ clockRate: 8000 });
   const payload = new Uint8Array(160);

@@ -55,9 +55,9 @@ export interface MediaEngineStats {
   readonly pacing: { readonly clock: 'device' | 'timer'; readonly deviceTicks: number; readonly mixRate: number };
   /**
    * The capture path's voice processing (the user's setting) and, while echo cancellation runs,
-   * its echo return loss enhancement in dB over the last second of far-end speech.
+   * its echo return loss enhancement in dB (smoothed) and the echo path delay it measured (ms).
    */
-  readonly voice: VoiceProcessing & { readonly erleDb: number | undefined };
+  readonly voice: VoiceProcessing & { readonly erleDb: number | undefined; readonly echoDelayMs: number | undefined };
 }
 
 /** Echo cancellation and noise suppression on the microphone: a user setting, live. */

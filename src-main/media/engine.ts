@@ -302,6 +302,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
         echoCancellation: this.echo?.current().echoCancellation ?? false,
         noiseSuppression: this.echo?.current().noiseSuppression ?? false,
         erleDb: this.echo?.stats()?.erleDb,
+        echoDelayMs: this.echo?.stats()?.measuredDelayMs,
       },
     };
   }

@@ -82,6 +82,27 @@ export function speechLike(n: number, sampleRate: number, level: number, seed: n
   return out;
 }
 
+/**
+ * Speech-like noise with an irregular rhythm, as real speech has: the same formant-coloured
+ * noise as `speechLike`, in syllables of 80–300 ms with 0–250 ms pauses, drawn from `seed`.
+ * Its envelope never repeats, so an echo delay cannot be mistaken for a rhythm period.
+ */
+export function irregularSpeech(n: number, sampleRate: number, level: number, seed: number): Float64Array {
+  const out = speechLike(n, sampleRate, 1, seed);
+  const random = prng(seed * 7919 + 1);
+  let i = 0;
+  while (i < n) {
+    const syllable = Math.round((0.08 + 0.22 * random()) * sampleRate);
+    const pause = Math.round(0.25 * random() * random() * sampleRate);
+    const peak = 0.4 + random();
+    for (let k = 0; k < syllable && i < n; k++, i++) out[i]! *= peak * Math.sin((Math.PI * k) / syllable);
+    for (let k = 0; k < pause && i < n; k++, i++) out[i] = 0;
+  }
+  const g = level / (rmsOf(out) + 1e-12);
+  for (let j = 0; j < n; j++) out[j]! *= g;
+  return out;
+}
+
 function rmsOf(x: Float64Array): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i]! * x[i]!;

@@ -5,7 +5,7 @@
  * end is silent; during double talk, the near-end speech must come through intact.
  */
 import { describe, expect, it } from 'vitest';
-import { gaussian, speechLike } from '../../../test/support/signal';
+import { gaussian, irregularSpeech, speechLike } from '../../../test/support/signal';
 import { EchoCanceller } from './echo-canceller';
 import { EchoControl } from './echo-control';
 import { Fft } from './fft';
@@ -13,9 +13,9 @@ import { Fft } from './fft';
 const RATE = 16000;
 const FRAME = 320;
 
-function scenario(seconds: number, dt?: { from: number; to: number }) {
+function scenario(seconds: number, dt?: { from: number; to: number }, talker: typeof speechLike = speechLike) {
   const n = RATE * seconds;
-  const far = speechLike(n, RATE, 4000, 3);
+  const far = talker(n, RATE, 4000, 3);
   const rir = new Float64Array(Math.round(0.09 * RATE));
   const g = gaussian(rir.length, 1, 7);
   const d0 = Math.round(0.01 * RATE);
@@ -138,5 +138,39 @@ describe('EchoControl', () => {
     off.configure({ echoCancellation: true, noiseSuppression: true });
     expect(off.current()).toEqual({ echoCancellation: true, noiseSuppression: true });
     expect(off.stats()).toBeDefined();
+  });
+});
+
+describe('EchoControl with a long echo path (sound server and device buffers)', () => {
+  /** The 90 ms room of `scenario`, 260 ms later: past the 128 ms tail unless the delay is found. */
+  function delayedScenario(seconds: number) {
+    const { mic, farI } = scenario(seconds, undefined, irregularSpeech);
+    const d = Math.round(0.25 * RATE);
+    const late = new Int16Array(mic.length);
+    late.set(mic.subarray(0, mic.length - d), d);
+    return { mic: late, farI };
+  }
+
+  function cancel(ec: EchoControl, mic: Int16Array, far: Int16Array): Int16Array {
+    const out = new Int16Array(mic.length);
+    for (let at = 0; at < mic.length; at += FRAME) {
+      ec.playback(far.subarray(at, at + FRAME));
+      ec.capture(mic.subarray(at, at + FRAME), out.subarray(at, at + FRAME));
+    }
+    return out;
+  }
+
+  it('measures the bulk delay, delays the reference to match and then cancels ≥ 20 dB', () => {
+    const { mic, farI } = delayedScenario(12);
+    const measured = new EchoControl({ sampleRate: RATE, settings: { echoCancellation: true, noiseSuppression: false } });
+    const fixedAtZero = new EchoControl({ sampleRate: RATE, settings: { echoCancellation: true, noiseSuppression: false }, referenceDelayMs: 0 });
+    const outMeasured = cancel(measured, mic, farI);
+    const outFixed = cancel(fixedAtZero, mic, farI);
+    const s = measured.stats()!;
+    expect(Math.abs(s.measuredDelayMs! - 260)).toBeLessThanOrEqual(10);
+    expect(s.referenceDelayMs).toBe(s.measuredDelayMs! - 30);
+    expect(erleDb(mic, outMeasured, 11)).toBeGreaterThanOrEqual(20);
+    // Without the delay the echo is out of the canceller's reach.
+    expect(erleDb(mic, outFixed, 11)).toBeLessThan(6);
   });
 });

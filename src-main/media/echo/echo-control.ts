@@ -3,12 +3,17 @@
  * reference (`playback`), what the microphone captures is cleaned (`capture`): echo
  * cancellation first (it needs the raw signal, linear in the echo), then noise suppression.
  * Both are switchable live from settings (`configure`); switching the canceller on starts it
- * fresh. Reference frames are queued, one consumed per captured frame, behind an optional bulk
- * delay (`referenceDelayMs`) for devices whose output latency exceeds the filter's tail.
+ * fresh.
+ *
+ * The reference goes through a delay line: the newest played frame at delay 0, older audio as
+ * the delay grows. The delay follows `EchoDelayEstimator` (the echo path's measured bulk
+ * delay, less a 30 ms margin so the direct path sits inside the canceller's tail), unless
+ * `referenceDelayMs` fixes it. A new delay restarts the canceller, which converges again in a
+ * few seconds of far-end speech.
  */
 import { samplesPerFrame } from '../frame';
-import { FrameQueuePort } from '../mixer/frame-queue-port';
 import { EchoCanceller, type EchoCancellerStats } from './echo-canceller';
+import { EchoDelayEstimator } from './echo-delay-estimator';
 import { NoiseSuppressor } from './noise-suppressor';
 
 export interface EchoControlSettings {
@@ -21,35 +26,56 @@ export interface EchoControlOptions {
   readonly settings: EchoControlSettings;
   /** Echo tail the canceller covers (default 128 ms). */
   readonly tailMs?: number;
-  /** Bulk delay added to the reference, in ms (a multiple of 20; default 0). */
+  /** A fixed bulk delay for the reference, in ms; default: measured (`EchoDelayEstimator`). */
   readonly referenceDelayMs?: number;
+  /** The longest echo path delay looked for (default 600 ms). */
+  readonly maxDelayMs?: number;
 }
+
+export interface EchoControlStats extends EchoCancellerStats {
+  /** The bulk delay applied to the reference, in ms. */
+  readonly referenceDelayMs: number;
+  /** The echo path delay measured, and how well the envelopes matched there (0..1). */
+  readonly measuredDelayMs: number | undefined;
+  readonly delayCorrelation: number | undefined;
+}
+
+/** Where the direct echo lands in the canceller's tail once the delay is applied. */
+const MARGIN_MS = 30;
 
 export class EchoControl {
   readonly sampleRate: number;
   private settings: EchoControlSettings;
   private aec: EchoCanceller | undefined;
   private ns: NoiseSuppressor | undefined;
-  private readonly reference: FrameQueuePort;
+  private readonly frame: number;
+  /** Played audio, newest at `written`; holds the longest delay plus two frames. */
+  private readonly line: Int16Array;
+  private written = 0;
+  private playedSinceCapture = false;
+  private delaySamples: number;
   private readonly ref: Int16Array;
-  private readonly delayFrames: number;
+  private readonly newest: Int16Array;
+  private readonly estimator: EchoDelayEstimator | undefined;
 
   constructor(private readonly options: EchoControlOptions) {
     this.sampleRate = options.sampleRate;
     this.settings = options.settings;
-    this.delayFrames = Math.round((options.referenceDelayMs ?? 0) / 20);
-    this.reference = new FrameQueuePort(options.sampleRate, undefined, this.delayFrames + 8);
-    this.ref = new Int16Array(samplesPerFrame(options.sampleRate));
-    this.primeDelay();
+    this.frame = samplesPerFrame(options.sampleRate);
+    const maxDelayMs = Math.max(options.maxDelayMs ?? 600, options.referenceDelayMs ?? 0);
+    this.line = new Int16Array(Math.ceil((maxDelayMs * options.sampleRate) / 1000) + 2 * this.frame);
+    this.delaySamples = this.samplesOf(options.referenceDelayMs ?? 0);
+    this.ref = new Int16Array(this.frame);
+    this.newest = new Int16Array(this.frame);
+    this.estimator = options.referenceDelayMs === undefined ? new EchoDelayEstimator(options.sampleRate, maxDelayMs) : undefined;
     this.configure(options.settings);
   }
 
   /** Switches echo cancellation and noise suppression on or off, live. */
   configure(settings: EchoControlSettings): void {
     this.settings = settings;
-    if (settings.echoCancellation && !this.aec) {
-      this.aec = new EchoCanceller(this.options.tailMs === undefined ? { sampleRate: this.sampleRate } : { sampleRate: this.sampleRate, tailMs: this.options.tailMs });
-    } else if (!settings.echoCancellation) this.aec = undefined;
+    if (settings.echoCancellation && !this.aec) this.aec = this.newCanceller();
+    else if (!settings.echoCancellation) this.aec = undefined;
     if (settings.noiseSuppression && !this.ns) this.ns = new NoiseSuppressor({ sampleRate: this.sampleRate });
     else if (!settings.noiseSuppression) this.ns = undefined;
   }
@@ -59,26 +85,66 @@ export class EchoControl {
   }
 
   /** The canceller's statistics, when it is on. */
-  stats(): EchoCancellerStats | undefined {
-    return this.aec?.stats();
+  stats(): EchoControlStats | undefined {
+    if (!this.aec) return undefined;
+    const measured = this.estimator?.lastPeak;
+    return {
+      ...this.aec.stats(),
+      referenceDelayMs: (this.delaySamples * 1000) / this.sampleRate,
+      measuredDelayMs: this.estimator?.estimate?.delayMs,
+      delayCorrelation: measured?.correlation,
+    };
   }
 
   /** A frame just handed to the speaker: the echo reference. */
   playback(frame: Int16Array): void {
-    if (this.aec) this.reference.push(frame);
+    if (!this.aec) return;
+    this.append(frame);
+    this.playedSinceCapture = true;
   }
 
   /** Cleans one captured frame into `out` (which may be `mic`). */
   capture(mic: Int16Array, out: Int16Array): void {
     if (this.aec) {
-      this.reference.readFrame(this.ref); // silence when the speaker had nothing
+      // The speaker had nothing since the last frame: it played silence.
+      if (!this.playedSinceCapture) this.append(this.ref.fill(0));
+      this.playedSinceCapture = false;
+      if (this.estimator) {
+        this.read(0, this.newest);
+        const found = this.estimator.update(mic, this.newest);
+        if (found) this.setDelay(Math.max(0, found.delayMs - MARGIN_MS));
+      }
+      this.read(this.delaySamples, this.ref);
       this.aec.process(mic, this.ref, out);
     } else if (out !== mic) out.set(mic);
     this.ns?.process(out, out);
   }
 
-  private primeDelay(): void {
-    const silence = new Int16Array(this.ref.length);
-    for (let i = 0; i < this.delayFrames; i++) this.reference.push(silence);
+  private setDelay(ms: number): void {
+    const samples = this.samplesOf(ms);
+    if (samples === this.delaySamples) return;
+    this.delaySamples = samples;
+    this.aec = this.newCanceller();
+  }
+
+  private newCanceller(): EchoCanceller {
+    return new EchoCanceller(this.options.tailMs === undefined ? { sampleRate: this.sampleRate } : { sampleRate: this.sampleRate, tailMs: this.options.tailMs });
+  }
+
+  private samplesOf(ms: number): number {
+    return Math.min(this.line.length - 2 * this.frame, Math.round((ms * this.sampleRate) / 1000));
+  }
+
+  private append(frame: Int16Array): void {
+    const n = this.line.length;
+    for (let i = 0; i < this.frame; i++) this.line[(this.written + i) % n] = frame[i] ?? 0;
+    this.written = (this.written + this.frame) % n;
+  }
+
+  /** The frame that ended `delay` samples before the newest played sample. */
+  private read(delay: number, into: Int16Array): void {
+    const n = this.line.length;
+    const start = (this.written - delay - this.frame + 2 * n) % n;
+    for (let i = 0; i < this.frame; i++) into[i] = this.line[(start + i) % n]!;
   }
 }
