@@ -24,7 +24,7 @@ Commands:
   shell                       read commands from stdin (dial <uri>, answer, hangup [id],
                               hold [id], resume [id], dtmf <digits>,
                               device input|output <name>|default, aec on|off, ns on|off,
-                              quit); JSON events out
+                              voice, quit); JSON events out
   devices                     list audio devices (ids for --audio-in / --audio-out)
   version                     print Parley's version and runtime
   help                        show this help

@@ -46,8 +46,9 @@ describe('parley shell', () => {
         { when: okCount(4), line: 'ns loud' },
         { when: errCount(4), line: 'ns on' },
         { when: okCount(5), line: 'aec off' },
-        { when: okCount(6), line: 'dtmf 12#' },
-        { when: okCount(7), line: 'hangup' },
+        { when: okCount(6), line: 'voice' },
+        { when: okCount(7), line: 'dtmf 12#' },
+        { when: okCount(8), line: 'hangup' },
         { when: has((e) => e.event === 'call.ended'), line: 'quit' },
       ],
       () => out,
@@ -62,11 +63,12 @@ describe('parley shell', () => {
     expect(errors[2]).toMatch(/usage: device input\|output/);
     expect(errors[3]).toMatch(/ns takes on or off, not 'loud'/);
     const oks = all.filter((e) => e.event === 'command.ok');
-    expect(oks.map((e) => e.command)).toEqual(['dial', 'hold', 'resume', 'aec', 'ns', 'aec', 'dtmf', 'hangup']);
+    expect(oks.map((e) => e.command)).toEqual(['dial', 'hold', 'resume', 'aec', 'ns', 'aec', 'voice', 'dtmf', 'hangup']);
     // Each switch is read back from the media worker: WAV-less shell starts with both off.
-    expect(oks.filter((e) => e.command === 'aec' || e.command === 'ns').map((e) => [e.echoCancellation, e.noiseSuppression])).toEqual([
+    expect(oks.filter((e) => ['aec', 'ns', 'voice'].includes(e.command!)).map((e) => [e.echoCancellation, e.noiseSuppression])).toEqual([
       [true, false],
       [true, true],
+      [false, true],
       [false, true],
     ]);
     const states = all.filter((e) => e.event === 'call.updated').map((e) => e.state);

@@ -2,10 +2,11 @@
  * `parley shell`: reads commands from standard input, one per line, and prints every event as
  * a JSON line, so calls can be scripted (issue 5 §6):
  *   dial <uri> | answer [id] | hangup [id] | hold [id] | resume [id] | dtmf <digits> [id] |
- *   device input|output <name>|default | aec on|off | ns on|off | quit
+ *   device input|output <name>|default | aec on|off | ns on|off | voice | quit
  * (`device` moves the microphone or speaker now, during a call or while ringing, when the
  * sound card is in use: `--audio-in`/`--audio-out`; `aec` and `ns` switch echo cancellation
- * and noise suppression of the microphone, live.)
+ * and noise suppression of the microphone, live; `voice` prints them with the canceller's ERLE
+ * and the echo delay it measured.)
  * A bad command prints a `command.error` event and the shell goes on. End of input = quit.
  */
 import { ParleyError, ValidationError } from '../../base/errors';
@@ -16,7 +17,7 @@ import { openSession, type CliSession } from '../cli-session';
 import type { GlobalOptions } from '../global-options';
 import { resolveAccount } from '../../ua/account';
 
-export const SHELL_COMMANDS = ['dial', 'answer', 'hangup', 'hold', 'resume', 'dtmf', 'device', 'aec', 'ns', 'quit'] as const;
+export const SHELL_COMMANDS = ['dial', 'answer', 'hangup', 'hold', 'resume', 'dtmf', 'device', 'aec', 'ns', 'voice', 'quit'] as const;
 
 /** The call a command without an id means: the newest one in a state where it applies. */
 function pick(ua: UserAgent, id: string | undefined, states: readonly string[]): string {
@@ -73,10 +74,13 @@ export async function runShellCommand(session: CliSession, accountId: string | u
           noiseSuppression: command === 'ns' ? on : current.noiseSuppression,
         });
         // Read back from the engine (on its worker): what the microphone path runs now.
-        const { echoCancellation, noiseSuppression } = (await ua.media.stats()).voice;
-        session.event('command.ok', { command, echoCancellation, noiseSuppression });
+        session.event('command.ok', { command, ...(await ua.media.stats()).voice });
         return;
       }
+      case 'voice':
+        // Echo cancellation and noise suppression now, the canceller's ERLE and echo delay.
+        session.event('command.ok', { command, ...(await ua.media.stats()).voice });
+        return;
       case 'quit':
         return 'quit';
       default:
