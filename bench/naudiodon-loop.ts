@@ -4,7 +4,7 @@
  * does, without SIP, RTP or codecs). Prints one line, `RESULT <cpu %> <chunks/s>`: this
  * process's CPU over `seconds` (every thread), after a 3 s start. Run with PulseAudio's env.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { reportLoopCpu } from './process-cpu';
 import { createRequire } from 'node:module';
 import type * as Naudiodon from 'naudiodon';
 
@@ -31,22 +31,4 @@ inStream.on('data', (b: Buffer) => {
 inStream.start();
 outStream.start();
 
-const cpuNs = (): number =>
-  readdirSync(`/proc/${process.pid}/task`).reduce((sum, tid) => {
-    try {
-      return sum + Number(readFileSync(`/proc/${process.pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      return sum;
-    }
-  }, 0);
-
-setTimeout(() => {
-  const c0 = cpuNs();
-  const t0 = performance.now();
-  const n0 = chunks;
-  setTimeout(() => {
-    const ms = performance.now() - t0;
-    console.log(`RESULT ${(((cpuNs() - c0) / (ms * 1e6)) * 100).toFixed(2)} ${(((chunks - n0) * 1000) / ms).toFixed(1)}`);
-    process.exit(0);
-  }, seconds * 1000);
-}, 3000);
+reportLoopCpu(seconds, () => chunks);

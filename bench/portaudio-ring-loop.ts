@@ -5,7 +5,7 @@
  * written to the default output's ring. `RING_DUPLEX=1`: one duplex stream instead of two. Prints one line, `RESULT <cpu %> <frames/s>`: this
  * process's CPU over `seconds` (every thread), after a 3 s start. Run with PulseAudio's env.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { reportLoopCpu } from './process-cpu';
 import { createRequire } from 'node:module';
 
 interface Device { index: number; name: string; maxInputChannels: number; maxOutputChannels: number; isDefaultInput: boolean; isDefaultOutput: boolean }
@@ -54,24 +54,4 @@ if (process.env.RING_DUPLEX === '1') {
   pa.start(out);
 }
 
-const cpuNs = (): number =>
-  readdirSync(`/proc/${process.pid}/task`).reduce((sum, tid) => {
-    try {
-      return sum + Number(readFileSync(`/proc/${process.pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      return sum;
-    }
-  }, 0);
-
-setTimeout(() => {
-  const c0 = cpuNs();
-  const t0 = performance.now();
-  const n0 = chunks;
-  setTimeout(() => {
-    const ms = performance.now() - t0;
-    const s = pa.stats(out);
-    console.error(`output stats: ${JSON.stringify(s)}, input stats: ${JSON.stringify(pa.stats(inp))}`);
-    console.log(`RESULT ${(((cpuNs() - c0) / (ms * 1e6)) * 100).toFixed(2)} ${(((chunks - n0) * 1000) / ms).toFixed(1)}`);
-    process.exit(0);
-  }, seconds * 1000);
-}, 3000);
+reportLoopCpu(seconds, () => chunks, () => console.error(`output stats: ${JSON.stringify(pa.stats(out))}, input stats: ${JSON.stringify(pa.stats(inp))}`));

@@ -7,6 +7,7 @@
  * cancellation on during the call must take that echo out; bob's own speech is the measure.
  */
 import { describe, expect, it } from 'vitest';
+import { G722, sessionConfig } from '../../test/integration/media-fixture';
 import { FakeClock } from '../../test/support/fake-clock';
 import { gaussian, irregularSpeech } from '../../test/support/signal';
 import { PacedInputStream, PacedOutputStream } from '../audio/paced-stream';
@@ -14,7 +15,6 @@ import type { Clock } from '../base/clock';
 import { ValidationError } from '../base/errors';
 import type { EngineAudioBackend } from './engine-api';
 import { MediaEngine } from './engine';
-import type { MediaSessionConfig } from './media-session-config';
 import { MemoryNetwork } from './rtp/memory-datagram';
 
 
@@ -82,19 +82,7 @@ class Talker implements EngineAudioBackend {
   }
 }
 
-function config(port: number): MediaSessionConfig {
-  const codec = { name: 'G722', payloadType: 9, clockRate: 8000, channels: 1 };
-  return {
-    remote: { address: '127.0.0.1', port },
-    rtcp: { mux: true },
-    send: codec,
-    receive: [codec],
-    telephoneEvent: null,
-    ptime: 20,
-    direction: { sending: true, receiving: true },
-    srtp: null,
-  };
-}
+const config = (port: number) => sessionConfig({ codec: G722, remote: { address: '127.0.0.1', port }, telephoneEvent: false });
 
 describe('MediaEngine voice processing (issue 4 §7)', () => {
   // 48 kHz devices: the canceller works in the 16 kHz voice band (voice-processor.ts).

@@ -7,11 +7,12 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { UserAgent } from '../../src-main/ua/user-agent';
-import { startCli } from './support/parley-cli';
+import { cliEvents, startCli, waitForCliEvent } from './support/parley-cli';
 import { interopDescribe } from './support/peers';
 import { startPulseAudio, type PulseAudioFixture } from './support/pulseaudio';
 
 interface ShellEvent {
+  readonly [field: string]: unknown;
   readonly event: string;
   readonly state?: string;
   readonly command?: string;
@@ -39,16 +40,8 @@ d('parley shell switches the speaker of a live call (PulseAudio through naudiodo
     const bobUri = `sip:bob@127.0.0.1:${bob.stack.localAddress('udp').port}`;
     const cli = startCli(['shell', '--listen', '127.0.0.1:0', '--codecs', 'PCMU', '--audio-in', 'default', '--audio-out', 'default'], { env: pulse.env, stdin: true, timeoutMs: 60_000 });
     // Every stdout line is a JSON event: naudiodon's own prints are kept off stdout.
-    const events = (): ShellEvent[] => cli.stdout().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as ShellEvent);
-    const waitFor = async (what: string, pred: (e: ShellEvent) => boolean, from = 0): Promise<ShellEvent> => {
-      const end = Date.now() + 20_000;
-      for (;;) {
-        const hit = events().slice(from).find(pred);
-        if (hit) return hit;
-        if (Date.now() > end || cli.exitCode() !== undefined) throw new Error(`shell: no ${what}\n${cli.stdout()}\n${cli.stderr()}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
+    const events = (): ShellEvent[] => cliEvents<ShellEvent>(cli);
+    const waitFor = (what: string, pred: (e: ShellEvent) => boolean, from = 0): Promise<ShellEvent> => waitForCliEvent(cli, what, pred, from);
     try {
       await waitFor('ready', (e) => e.event === 'ready');
       cli.write(`dial ${bobUri}\n`);

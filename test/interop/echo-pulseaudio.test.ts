@@ -19,12 +19,13 @@ import { WavAudioBackend } from '../../src-main/audio/wav-device';
 import { parseWav } from '../../src-main/media/wav';
 import { UserAgent } from '../../src-main/ua/user-agent';
 import { writeSpeechWav } from '../integration/media-fixture';
-import { startCli } from './support/parley-cli';
+import { cliEvents, startCli, waitForCliEvent } from './support/parley-cli';
 import { interopDescribe } from './support/peers';
 import { MIC_FEED_SINK, SPEAKER_SINK, startPulseAudio, type PulseAudioFixture } from './support/pulseaudio';
 import { makeRunDir, removeRunDir } from './support/temp-dir';
 
 interface ShellEvent {
+  readonly [field: string]: unknown;
   readonly event: string;
   readonly state?: string;
   readonly command?: string;
@@ -81,16 +82,8 @@ interopDescribe(['pulseaudio'])("echo cancellation on PulseAudio devices whose s
       ['shell', '--listen', '127.0.0.1:0', '--codecs', 'PCMU', '--audio-in', 'default', '--audio-out', 'default', '--echo-cancellation', 'off', '--noise-suppression', 'off'],
       { env: pulse.env, stdin: true, timeoutMs: 90_000 },
     );
-    const events = (): ShellEvent[] => cli.stdout().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as ShellEvent);
-    const waitFor = async (what: string, pred: (e: ShellEvent) => boolean): Promise<ShellEvent> => {
-      const end = Date.now() + 20_000;
-      for (;;) {
-        const hit = events().find(pred);
-        if (hit) return hit;
-        if (Date.now() > end || cli.exitCode() !== undefined) throw new Error(`shell: no ${what}\n${cli.stdout()}\n${cli.stderr()}`);
-        await sleep(50);
-      }
-    };
+    const events = (): ShellEvent[] => cliEvents<ShellEvent>(cli);
+    const waitFor = (what: string, pred: (e: ShellEvent) => boolean, from = 0): Promise<ShellEvent> => waitForCliEvent(cli, what, pred, from);
     let aecOnAt = 0;
     let hangupAt = 0;
     let voice: ShellEvent | undefined;

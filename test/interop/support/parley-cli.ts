@@ -69,3 +69,28 @@ export function startCli(args: readonly string[], opts: StartCliOptions = {}): C
 export function runCli(args: readonly string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliRun> {
   return startCli(args, opts).result;
 }
+
+/** One JSON event line of `parley shell` (or any command with --json); fields vary by event. */
+export interface CliEvent {
+  readonly event: string;
+  readonly [field: string]: unknown;
+}
+
+/** The JSON events a CLI with --json printed so far (every stdout line must be one). */
+export function cliEvents<E extends CliEvent = CliEvent>(cli: CliProcess): E[] {
+  return cli.stdout().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as E);
+}
+
+/**
+ * Waits (polling, 20 s at most) for the first event from index `from` on that `pred` accepts;
+ * throws with the CLI's output when it exits or the time runs out first.
+ */
+export async function waitForCliEvent<E extends CliEvent>(cli: CliProcess, what: string, pred: (e: E) => boolean, from = 0): Promise<E> {
+  const end = Date.now() + 20_000;
+  for (;;) {
+    const hit = cliEvents<E>(cli).slice(from).find(pred);
+    if (hit) return hit;
+    if (Date.now() > end || cli.exitCode() !== undefined) throw new Error(`parley: no ${what}\n${cli.stdout()}\n${cli.stderr()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
