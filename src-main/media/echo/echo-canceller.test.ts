@@ -174,3 +174,45 @@ describe('EchoControl with a long echo path (sound server and device buffers)', 
     expect(erleDb(mic, outFixed, 11)).toBeLessThan(6);
   });
 });
+
+describe('EchoControl with no echo path (a headset, or a speaker the microphone cannot hear)', () => {
+  it('leaves near-end speech intact while the far end talks too: what it takes away stays ≥ 20 dB below the speech', () => {
+    const n = RATE * 8;
+    const far = toI16(irregularSpeech(n, RATE, 4000, 13));
+    const mic = toI16(irregularSpeech(n, RATE, 2000, 17));
+    const ec = new EchoControl({ sampleRate: RATE, settings: { echoCancellation: true, noiseSuppression: false } });
+    const out = new Int16Array(n);
+    for (let at = 0; at < n; at += FRAME) {
+      ec.playback(far.subarray(at, at + FRAME));
+      ec.capture(mic.subarray(at, at + FRAME), out.subarray(at, at + FRAME));
+    }
+    // The suppressor's window adds one block of delay: compare after aligning by it.
+    const lag = blockLag(mic, out);
+    let sig = 0;
+    let diff = 0;
+    for (let i = 2 * RATE; i < n - lag; i++) {
+      sig += mic[i]! * mic[i]!;
+      diff += (out[i + lag]! - mic[i]!) ** 2;
+    }
+    expect(10 * Math.log10(sig / diff)).toBeGreaterThanOrEqual(20);
+  });
+});
+
+function toI16(x: Float64Array): Int16Array {
+  return Int16Array.from(x, (v) => Math.max(-32768, Math.min(32767, Math.round(v))));
+}
+
+/** The delay (0..256 samples) at which `out` best matches `mic`. */
+function blockLag(mic: Int16Array, out: Int16Array): number {
+  let best = 0;
+  let bestC = -Infinity;
+  for (let lag = 0; lag <= 256; lag++) {
+    let c = 0;
+    for (let i = RATE; i < 3 * RATE; i++) c += mic[i]! * out[i + lag]!;
+    if (c > bestC) {
+      bestC = c;
+      best = lag;
+    }
+  }
+  return best;
+}

@@ -10,7 +10,8 @@
  * - a double-talk detector that stops adaptation while the error is far above the echo the
  *   converged filter predicts;
  * - a residual echo suppressor: a per-bin Wiener-style gain from the echo estimate and the
- *   measured leakage, applied by weighted overlap-add (sqrt-Hann, 50 %), adding one block of
+ *   measured leakage (the part of the echo estimate still correlated with the error, so
+ *   near-end speech — uncorrelated — is never taken for residual echo), applied by weighted overlap-add (sqrt-Hann, 50 %), adding one block of
  *   latency (4 ms at 16 kHz).
  *
  * Works on any 20 ms frame: frames are split into blocks of the largest power of two ≤ 128
@@ -43,6 +44,15 @@ export interface EchoCancellerStats {
 }
 
 const SMOOTH = 0.05;
+/** Smoothing of the ⟨e·y⟩ and ⟨y·y⟩ averages per block, and the lowest residual ratio. */
+const RER_SMOOTH = 0.05;
+const RER_FLOOR = 0.01;
+/**
+ * The foreground takes the background's filter only when the background's error has been
+ * lower by this factor (smoothed over ≈ 80 ms): a background that fitted near-end speech for a
+ * moment (NLMS overfits at this step size) is never good for that long, a converging one is.
+ */
+const FG_UPDATE_RATIO = 0.5;
 /** Assumed capture noise floor per sample (≈ -60 dBFS). */
 const NOISE_POWER = 1000;
 
@@ -82,6 +92,15 @@ export class EchoCanceller {
   private sEcho = 0;
   private dAvg = 0;
   private leak = 1;
+  /**
+   * Residual-to-echo ratio for the suppressor, from how much of the echo estimate is still in
+   * the error (Speex's leak estimate: ⟨e·y⟩ / ⟨y·y⟩). Unlike `leak` it ignores near-end sound,
+   * which is uncorrelated with the echo estimate: with no echo path it falls to its floor and the
+   * suppressor leaves near-end speech alone.
+   */
+  private rer = 1;
+  private pey = 0;
+  private pyy = 0;
   private converged = false;
   private dtHold = 0;
   private dtRun = 0;
@@ -187,6 +206,7 @@ export class EchoCanceller {
     let ed = 0;
     let ef = 0;
     let ey = 0;
+    let cey = 0;
     for (let i = 0; i < B; i++) {
       const d = mic[at + i]!;
       const e = d - this.yFg[i]!;
@@ -194,6 +214,7 @@ export class EchoCanceller {
       ed += d * d;
       ef += e * e;
       ey += this.yFg[i]! * this.yFg[i]!;
+      cey += e * this.yFg[i]!;
     }
     this.filter(this.Wbr, this.Wbi, this.eBg);
     let eb = 0;
@@ -223,7 +244,7 @@ export class EchoCanceller {
     this.sMic += SMOOTH * (ed - this.sMic);
     this.sEcho += SMOOTH * (ey - this.sEcho);
     this.dAvg = 0.8 * this.dAvg + 0.2 * (ef - eb);
-    if (this.dAvg > 0.05 * this.sFg && eb < ef && this.sBg < this.sFg) {
+    if (this.dAvg > 0.05 * this.sFg && eb < ef && this.sBg < FG_UPDATE_RATIO * this.sFg) {
       this.Wfr.set(this.Wbr);
       this.Wfi.set(this.Wbi);
       this.fgUpdates++;
@@ -241,6 +262,11 @@ export class EchoCanceller {
       this.leak += (inst < this.leak ? 0.3 : 0.002) * (inst - this.leak);
       // Latched: once converged, only an echo path change (endless "double talk") un-latches.
       if (this.sMic > 4 * this.sFg) this.converged = true;
+    }
+    if (farActive && ey > B * NOISE_POWER * 1e-3) {
+      this.pey += RER_SMOOTH * (cey - this.pey);
+      this.pyy += RER_SMOOTH * (ey - this.pyy);
+      this.rer = Math.min(1, Math.max(RER_FLOOR, this.pey / (this.pyy + 1)));
     }
     // 6. Output: residual echo suppression or the linear error.
     if (this.suppress) this.postFilter(out, at);
@@ -355,10 +381,10 @@ export class EchoCanceller {
     for (let i = 0; i < L; i++) re[i] = this.eHist[i]! * win[i]!;
     im.fill(0);
     this.fft.forward(re, im);
-    const leak = this.leak;
+    const rer = this.rer;
     for (let f = 0; f < H; f++) {
       const pe = re[f]! * re[f]! + im[f]! * im[f]! + 1e-3;
-      const g = Math.max(0.1, 1 - (2 * leak * this.Er[f]!) / pe);
+      const g = Math.max(0.1, 1 - (2 * rer * this.Er[f]!) / pe);
       // Fast attack, slower recovery between blocks keeps musical noise down.
       const gs = g < this.gain[f]! ? g : this.gain[f]! + 0.5 * (g - this.gain[f]!);
       this.gain[f] = gs;
