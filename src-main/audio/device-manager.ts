@@ -66,8 +66,9 @@ export class ManagedInput extends TypedEmitter<{ frame: [Int16Array] }> {
 export class ManagedOutput {
   /** @internal */ target: AudioOutputStream | undefined;
   /** @internal */ constructor(private readonly release: () => Promise<void>) {}
-  writeFrame(frame: Int16Array): void {
-    this.target?.writeFrame(frame);
+  /** False when no device takes it now, or the device dropped it (see AudioOutputStream). */
+  writeFrame(frame: Int16Array): boolean {
+    return this.target?.writeFrame(frame) ?? false;
   }
   close(): Promise<void> {
     return this.release();

@@ -68,10 +68,11 @@ export interface AudioInputStream extends AudioStreamBase, Pick<TypedEmitter<Aud
 export interface AudioOutputStream extends AudioStreamBase, Pick<TypedEmitter<AudioOutputEvents>, 'on' | 'once' | 'off'> {
   /**
    * Queues one frame of `frameSamples` samples for playback; the stream copies it. When the
-   * device falls behind by more than its queue the oldest audio is dropped (latency stays
-   * bounded). Ignored after close.
+   * device falls behind by more than its queue audio is dropped (latency stays bounded).
+   * Returns false when this frame will not be played (closed, dropped, or trimmed to hold the
+   * latency), so an echo canceller can keep its reference in step with the speaker.
    */
-  writeFrame(frame: Int16Array): void;
+  writeFrame(frame: Int16Array): boolean;
   /** Frames written but not yet handed to the device (for latency and underrun statistics). */
   readonly queuedFrames: number;
 }

@@ -47,8 +47,8 @@ class ManagedOutputStream extends TypedEmitter<{ error: [Error] }> implements En
   ) {
     super();
   }
-  writeFrame(frame: Int16Array): void {
-    this.handle.writeFrame(frame);
+  writeFrame(frame: Int16Array): boolean {
+    return this.handle.writeFrame(frame);
   }
   close(): Promise<void> {
     return this.closeFn();

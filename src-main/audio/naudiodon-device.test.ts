@@ -87,6 +87,36 @@ describe('NaudiodonBackend (over a stand-in module)', () => {
     expect(out.queuedFrames).toBe(0);
   });
 
+  it('trims a backlog that never drains down to 2 frames in flight, dropping quiet frames first', async () => {
+    const { mod, opened } = fakeModule([{ name: 'out' }], { in: 0, out: 0 });
+    const out = new NaudiodonBackend({ clock: new FakeClock(), module: mod, outputQueueFrames: 10 }).openOutput('default', { sampleRate: 8000 }) as ReturnType<NaudiodonBackend['openOutput']> & { trimmed: number };
+    const o = opened[0]!;
+    const frame = new Int16Array(160);
+    // Frame k carries k; every 5th frame is quiet (value 0 marks it), the rest loud speech.
+    const write = (k: number) => {
+      frame.fill(k % 5 === 0 ? 0 : 3000 + k);
+      out.writeFrame(frame);
+    };
+    let k = 1;
+    for (; k <= 8; k++) write(k); // the start-up burst: 8 frames queued
+    await new Promise((r) => setImmediate(r));
+    const inFlight: number[] = [];
+    // Steady state: the device takes one frame per frame written, so the backlog never drains.
+    for (; k <= 300; k++) {
+      o.writeCbs.shift()?.();
+      await new Promise((r) => setImmediate(r));
+      write(k);
+      await new Promise((r) => setImmediate(r));
+      inFlight.push(out.queuedFrames);
+    }
+    expect(inFlight.slice(0, 40).every((n) => n >= 7)).toBe(true);
+    expect(Math.max(...inFlight.slice(-50))).toBeLessThanOrEqual(3);
+    expect(out.trimmed).toBe(5); // 7 before each write (8 after it), 2 kept
+    // Only quiet frames went: every loud frame written reached the device.
+    const played = new Set(o.written.map((b) => b.readInt16LE(0)));
+    for (let j = 1; j < k - 10; j++) if (j % 5 !== 0) expect(played.has(3000 + j), `frame ${j}`).toBe(true);
+  });
+
   it('maps open failures and unknown ids to media.device', () => {
     const { mod } = fakeModule([{ name: 'mic', maxOutputChannels: 0 }], { in: 0, out: -1 >>> 0 });
     const b = new NaudiodonBackend({ clock: new FakeClock(), module: mod });

@@ -35,6 +35,20 @@ type NaudiodonModule = typeof Naudiodon;
 /** Extra time a fresh input has to deliver its first samples before the watchdog may fire. */
 const STARTUP_GRACE_MS = 4000;
 
+/** Output frames in flight that the latency control keeps (40 ms of queue beyond the device's). */
+const LATENCY_TARGET_FRAMES = 2;
+/** The window (writes, ≈ 1 s) whose fewest frames in flight is the backlog that never drained. */
+const TRIM_WINDOW_WRITES = 50;
+/** Writes to wait for a quiet frame to drop before dropping whatever comes. */
+const QUIET_WAIT = 10;
+
+/** A frame below ≈ -50 dBFS (mean square), cheap to drop unheard. */
+function isQuiet(frame: Int16Array): boolean {
+  let s = 0;
+  for (let i = 0; i < frame.length; i++) s += frame[i]! * frame[i]!;
+  return s / frame.length < 10_000;
+}
+
 let loaded: NaudiodonModule | undefined;
 
 /** Loads naudiodon on first use; throws `MediaError('media.device')` when it is missing or broken. */
@@ -239,10 +253,26 @@ class PortAudioInput extends TypedEmitter<AudioInputEvents> implements AudioInpu
   }
 }
 
-/** Writes 20 ms chunks from a pool of buffers; a buffer is reused only after its write completed. */
+/**
+ * Writes 20 ms chunks from a pool of buffers; a buffer is reused only after its write completed.
+ *
+ * Latency is held: a backlog that never drains (PulseAudio starts playback a second after
+ * capture and the first captured frames arrive in a burst, so a call can start with 200 ms
+ * queued and keep it — mouth-to-ear delay, and an echo path the canceller must chase) is
+ * trimmed. When the fewest frames in flight over a second stayed above `LATENCY_TARGET_FRAMES`,
+ * that excess is dropped, quiet frames first (a frame is waited for up to `QUIET_WAIT` writes),
+ * at most one drop in two writes.
+ */
 class PortAudioOutput extends TypedEmitter<AudioOutputEvents> implements AudioOutputStream {
   private readonly free: Buffer[];
   private inFlight = 0;
+  private windowWrites = 0;
+  private windowMin = Infinity;
+  private excess = 0;
+  private waited = 0;
+  private lastDropped = false;
+  /** Frames dropped to bring the output latency back to its target. */
+  trimmed = 0;
   private lastDone: number;
   private readonly graceUntil: number;
   private watchdog: TimerHandle | undefined;
@@ -277,12 +307,13 @@ class PortAudioOutput extends TypedEmitter<AudioOutputEvents> implements AudioOu
     return this.inFlight;
   }
 
-  writeFrame(frame: Int16Array): void {
-    if (this.isClosed) return;
+  writeFrame(frame: Int16Array): boolean {
+    if (this.isClosed) return false;
+    if (this.shouldTrim(frame)) return false;
     const buf = this.free.pop();
     if (!buf) {
       this.overruns++;
-      return;
+      return false;
     }
     const n = Math.min(frame.length, this.frameSamples);
     Buffer.from(frame.buffer, frame.byteOffset, n * 2).copy(buf);
@@ -294,6 +325,7 @@ class PortAudioOutput extends TypedEmitter<AudioOutputEvents> implements AudioOu
       this.free.push(buf);
       if (err) this.fail(new MediaError('media.device', `${this.deviceId} write failed: ${err.message}`, { cause: err }));
     });
+    return true;
   }
 
   async close(): Promise<void> {
@@ -322,6 +354,26 @@ class PortAudioOutput extends TypedEmitter<AudioOutputEvents> implements AudioOu
       }
     });
     this.safeEmit('closed');
+  }
+
+  /** Latency control (see the class comment): true when this frame is to be dropped. */
+  private shouldTrim(frame: Int16Array): boolean {
+    if (this.inFlight < this.windowMin) this.windowMin = this.inFlight;
+    if (++this.windowWrites >= TRIM_WINDOW_WRITES) {
+      this.excess = Math.max(0, this.windowMin - LATENCY_TARGET_FRAMES);
+      this.windowWrites = 0;
+      this.windowMin = Infinity;
+    }
+    if (this.excess === 0 || this.lastDropped) {
+      this.lastDropped = false;
+      return false;
+    }
+    if (!isQuiet(frame) && ++this.waited < QUIET_WAIT) return false;
+    this.waited = 0;
+    this.excess--;
+    this.trimmed++;
+    this.lastDropped = true;
+    return true;
   }
 
   private arm(): void {

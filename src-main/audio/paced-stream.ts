@@ -102,8 +102,8 @@ export class PacedOutputStream extends TypedEmitter<AudioOutputEvents> implement
     return this.count;
   }
 
-  writeFrame(frame: Int16Array): void {
-    if (this.isClosed) return;
+  writeFrame(frame: Int16Array): boolean {
+    if (this.isClosed) return false;
     if (this.count === this.ring.length) {
       // Full: drop the oldest so latency stays bounded.
       this.head = (this.head + 1) % this.ring.length;
@@ -115,6 +115,7 @@ export class PacedOutputStream extends TypedEmitter<AudioOutputEvents> implement
     slot.set(n === frame.length ? frame : frame.subarray(0, n));
     if (n < slot.length) slot.fill(0, n);
     this.count++;
+    return true;
   }
 
   fail(error: MediaError): void {

@@ -115,7 +115,8 @@ export interface EngineInputStream {
 }
 
 export interface EngineOutputStream {
-  writeFrame(frame: Int16Array): void;
+  /** False when the frame will not be played (dropped to hold latency, closed); void = played. */
+  writeFrame(frame: Int16Array): boolean | void;
   on(event: 'error', fn: (error: Error) => void): () => void;
   close(): Promise<void>;
 }

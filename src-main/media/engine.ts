@@ -159,8 +159,10 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
     if (options.echo) this.configureVoice(options.echo);
     this.local = new LocalPort(this.sampleRate, this.mic, (frame) => {
       if (!this.playbackLive) return;
-      this.output?.writeFrame(frame);
-      this.echo?.playback(frame);
+      // The echo reference follows what the speaker will really play: a frame the device
+      // dropped (to hold its latency) is left out of it too, so the echo path stays put.
+      if (this.output?.writeFrame(frame) === false) this.echo?.playbackDropped();
+      else this.echo?.playback(frame);
     });
     // No session yet: the mixer rate follows the sessions (`fitMixRate`).
     this.mixer = new ConferenceMixer({ sampleRate: this.sampleRate });

@@ -119,6 +119,27 @@ describe('EchoCanceller (MDF, two-path, DTD)', () => {
   });
 });
 
+describe('EchoCanceller when the echo path moves', () => {
+  it('drops a foreground that adds echo and is back above 10 dB within 2 s of a 20 ms shift', () => {
+    const n = RATE * 8;
+    const far = toI16(irregularSpeech(n, RATE, 4000, 23));
+    const rir = new Float64Array(Math.round(0.03 * RATE)).map((_, i) => (i < 8 ? 0 : 0.3 * Math.exp(-i / 40) * (i % 2 ? 1 : -0.6)));
+    const mic = new Int16Array(n);
+    for (let t = 0; t < n; t++) {
+      const delay = t >= 3 * RATE ? 320 : 640; // 40 ms, then 20 ms from 3 s on
+      let s = 0;
+      for (let k = 0; k < rir.length; k++) if (t - k - delay >= 0) s += rir[k]! * far[t - k - delay]!;
+      mic[t] = Math.round(s);
+    }
+    const aec = new EchoCanceller({ sampleRate: RATE });
+    const { out } = run(aec, mic, far);
+    expect(erleDb(mic, out, 2)).toBeGreaterThan(15);
+    expect(erleDb(mic, out, 3)).toBeGreaterThan(-1); // never louder than no canceller at all
+    expect(erleDb(mic, out, 5)).toBeGreaterThan(10);
+    expect(aec.stats().foregroundResets).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('EchoControl', () => {
   it('cancels the echo of what was played when on, and passes the microphone through when off', () => {
     const { mic, farI } = scenario(6);
@@ -216,3 +237,57 @@ function blockLag(mic: Int16Array, out: Int16Array): number {
   }
   return best;
 }
+
+describe('EchoControl when the speaker drops frames (latency trim, overrun)', () => {
+  /**
+   * Tick t writes far-end frame t and captures slot t. The speaker plays, at slot t, the
+   * (t - 3)th frame it accepted: each dropped frame shortens its queue, so the echo comes 20 ms
+   * sooner after it. Drops at 3 s and 6 s; `tell` says whether the canceller hears of them.
+   */
+  function run(tell: boolean): { mic: Int16Array; out: Int16Array } {
+    const seconds = 10;
+    const n = RATE * seconds;
+    const frames = n / FRAME;
+    const far = toI16(irregularSpeech(n, RATE, 4000, 23));
+    const dropped = new Set([150, 300]);
+    const accepted: number[] = [];
+    const played = new Float64Array(n);
+    const mic = new Int16Array(n);
+    const out = new Int16Array(n);
+    const rir = new Float64Array(Math.round(0.03 * RATE)).map((_, i) => (i < 8 ? 0 : 0.3 * Math.exp(-i / 40) * (i % 2 ? 1 : -0.6)));
+    // The echo comes 40 ms after the newest frame written: a reference delay of 40 ms puts it
+    // at the head of the filter, and each drop must take 20 ms off that delay.
+    const ec = new EchoControl({ sampleRate: RATE, settings: { echoCancellation: true, noiseSuppression: false }, referenceDelayMs: 40 });
+    for (let t = 0; t < frames; t++) {
+      const at = t * FRAME;
+      const q = t - 3;
+      if (q >= 0 && q < accepted.length) played.set(far.subarray(accepted[q]! * FRAME, accepted[q]! * FRAME + FRAME), at);
+      for (let i = at; i < at + FRAME; i++) {
+        let s = 0;
+        for (let k = 0; k < rir.length && k <= i; k++) s += rir[k]! * played[i - k]!;
+        mic[i] = Math.round(s);
+      }
+      ec.capture(mic.subarray(at, at + FRAME), out.subarray(at, at + FRAME));
+      const frame = far.subarray(at, at + FRAME);
+      if (dropped.has(t)) {
+        if (tell) ec.playbackDropped();
+        else ec.playback(frame);
+      } else {
+        accepted.push(t);
+        ec.playback(frame);
+      }
+    }
+    return { mic, out };
+  }
+
+  it('keeps its reference in step when told of each drop: the echo stays cancelled across them', () => {
+    const told = run(true);
+    const untold = run(false);
+    // The second after each drop.
+    for (const sec of [3, 6]) {
+      expect(erleDb(told.mic, told.out, sec), `told, second ${sec}`).toBeGreaterThanOrEqual(20);
+      // Untold, the echo arrives before its reference: out of any causal filter's reach.
+      expect(erleDb(untold.mic, untold.out, sec + 1), `untold, second ${sec + 1}`).toBeLessThan(10);
+    }
+  });
+});

@@ -41,6 +41,8 @@ export interface EchoCancellerStats {
   readonly foregroundUpdates: number;
   /** Times the background filter was reset from the foreground (divergence). */
   readonly backgroundResets: number;
+  /** Times the foreground was dropped because it added echo (the echo path moved). */
+  readonly foregroundResets: number;
 }
 
 const SMOOTH = 0.05;
@@ -53,6 +55,8 @@ const RER_FLOOR = 0.01;
  * moment (NLMS overfits at this step size) is never good for that long, a converging one is.
  */
 const FG_UPDATE_RATIO = 0.5;
+/** A foreground whose error is this much louder than the microphone (1 dB) is dropped. */
+const FG_HARM_RATIO = 1.26;
 /** Assumed capture noise floor per sample (≈ -60 dBFS). */
 const NOISE_POWER = 1000;
 
@@ -107,6 +111,7 @@ export class EchoCanceller {
   private dt = false;
   private fgUpdates = 0;
   private bgResets = 0;
+  private fgResets = 0;
   // residual suppressor (WOLA)
   private readonly win: Float64Array;
   private readonly eHist: Float64Array;
@@ -160,6 +165,7 @@ export class EchoCanceller {
       doubleTalk: this.dt,
       foregroundUpdates: this.fgUpdates,
       backgroundResets: this.bgResets,
+      foregroundResets: this.fgResets,
     };
   }
 
@@ -244,7 +250,19 @@ export class EchoCanceller {
     this.sMic += SMOOTH * (ed - this.sMic);
     this.sEcho += SMOOTH * (ey - this.sEcho);
     this.dAvg = 0.8 * this.dAvg + 0.2 * (ef - eb);
-    if (this.dAvg > 0.05 * this.sFg && eb < ef && this.sBg < FG_UPDATE_RATIO * this.sFg) {
+    if (this.sFg > FG_HARM_RATIO * this.sMic + B * NOISE_POWER && this.fgUpdates > 0) {
+      // The foreground adds more than it takes away: the echo path moved (a device's latency
+      // changed, the speaker was moved). Pass the microphone through instead, and re-converge
+      // from the background, which keeps adapting, with double-talk detection off until then.
+      this.Wfr.fill(0);
+      this.Wfi.fill(0);
+      this.fgResets++;
+      this.sFg = this.sMic;
+      this.dAvg = 0;
+      this.converged = false;
+      this.leak = 1;
+      this.dtRun = 0;
+    } else if (this.dAvg > 0.05 * this.sFg && eb < ef && this.sBg < FG_UPDATE_RATIO * this.sFg) {
       this.Wfr.set(this.Wbr);
       this.Wfi.set(this.Wbi);
       this.fgUpdates++;

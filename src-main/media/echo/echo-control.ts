@@ -103,6 +103,21 @@ export class EchoControl {
     this.playedSinceCapture = true;
   }
 
+  /**
+   * The speaker dropped the frame it was given (its latency control, an overrun): nothing
+   * enters the reference, and no silence either — the next frame plays in its place, so every
+   * later frame reaches the speaker one frame sooner. The reference delay shrinks by a frame to
+   * match (the filter stays aligned); at zero delay the canceller has to re-adapt instead.
+   */
+  playbackDropped(): void {
+    if (!this.aec) return;
+    this.playedSinceCapture = true;
+    if (this.delaySamples >= this.frame) {
+      this.delaySamples -= this.frame;
+      this.estimator?.moved((-this.frame * 1000) / this.sampleRate);
+    }
+  }
+
   /** Cleans one captured frame into `out` (which may be `mic`). */
   capture(mic: Int16Array, out: Int16Array): void {
     if (this.aec) {

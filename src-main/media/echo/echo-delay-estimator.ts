@@ -95,6 +95,11 @@ export class EchoDelayEstimator {
     return changed;
   }
 
+  /** The echo path got `deltaMs` longer (negative: shorter) for a known reason: follow it. */
+  moved(deltaMs: number): void {
+    if (this.current) this.current = { ...this.current, delayMs: Math.max(0, this.current.delayMs + deltaMs) };
+  }
+
   reset(): void {
     this.pos = 0;
     this.filled = 0;

@@ -90,6 +90,11 @@ export class VoiceProcessor {
     while (band.refDown.read(band.ref)) this.control.playback(band.ref);
   }
 
+  /** The speaker dropped the frame it was given: the next one plays in its place. */
+  playbackDropped(): void {
+    if (this.settings.echoCancellation) this.control.playbackDropped();
+  }
+
   /** Cleans one captured frame (device rate) in place. */
   capture(mic: Int16Array): void {
     if (!this.active) return;
