@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { UserAgent } from '../../src-main/ua/user-agent';
-import { cliEvents, startCli, waitForCliEvent } from './support/parley-cli';
+import { cliEvents, hangUpAndQuit, startCli, waitForCliEvent } from './support/parley-cli';
 import { interopDescribe } from './support/peers';
 import { startPulseAudio, type PulseAudioFixture } from './support/pulseaudio';
 
@@ -66,13 +66,7 @@ d('parley shell switches the speaker of a live call (PulseAudio through naudiodo
 
       // The call survived every move.
       expect(bob.calls.list().map((c) => c.state)).toEqual(['established']);
-      cli.write('hangup\n');
-      await waitFor('the call to end', (e) => e.event === 'call.ended');
-      cli.write('quit\n');
-      cli.end();
-      const run = await cli.result;
-      expect(run.code, run.stderr).toBe(0);
-      expect(events().filter((e) => e.event === 'device.error')).toEqual([]);
+      await hangUpAndQuit(cli);
     } finally {
       if (cli.exitCode() === undefined) cli.kill('SIGKILL');
     }

@@ -17,7 +17,7 @@ import { WavAudioBackend } from '../../src-main/audio/wav-device';
 import { parseWav } from '../../src-main/media/wav';
 import { UserAgent } from '../../src-main/ua/user-agent';
 import { writeSpeechWav } from '../integration/media-fixture';
-import { cliEvents, startCli, waitForCliEvent } from './support/parley-cli';
+import { hangUpAndQuit, startCli, waitForCliEvent } from './support/parley-cli';
 import { interopDescribe } from './support/peers';
 import { SPEAKER_SINK, startPulseAudio, type PulseAudioFixture } from './support/pulseaudio';
 import { makeRunDir, removeRunDir } from './support/temp-dir';
@@ -87,7 +87,6 @@ interopDescribe(['pulseaudio'])("echo cancellation on PulseAudio devices whose s
       ['shell', '--listen', '127.0.0.1:0', '--codecs', 'PCMU', '--audio-in', 'default', '--audio-out', 'default', '--echo-cancellation', 'off', '--noise-suppression', 'off'],
       { env: pulse.env, stdin: true, timeoutMs: 100_000 },
     );
-    const events = (): ShellEvent[] => cliEvents<ShellEvent>(cli);
     const waitFor = (what: string, pred: (e: ShellEvent) => boolean, from = 0): Promise<ShellEvent> => waitForCliEvent(cli, what, pred, from);
     let voice: ShellEvent | undefined;
     try {
@@ -101,13 +100,7 @@ interopDescribe(['pulseaudio'])("echo cancellation on PulseAudio devices whose s
       await sleep(20_000);
       cli.write('voice\n');
       voice = await waitFor('voice', (e) => e.event === 'command.ok' && e.command === 'voice');
-      cli.write('hangup\n');
-      await waitFor('the call to end', (e) => e.event === 'call.ended');
-      cli.write('quit\n');
-      cli.end();
-      const run = await cli.result;
-      expect(run.code, run.stderr).toBe(0);
-      expect(events().filter((e) => e.event === 'device.error')).toEqual([]);
+      await hangUpAndQuit(cli);
     } finally {
       if (cli.exitCode() === undefined) cli.kill('SIGKILL');
     }

@@ -13,7 +13,7 @@ import { WavAudioBackend } from '../../src-main/audio/wav-device';
 import { encodeWav, parseWav } from '../../src-main/media/wav';
 import { UserAgent } from '../../src-main/ua/user-agent';
 import { toneAmplitude } from '../support/signal';
-import { startCli, waitForCliEvent } from './support/parley-cli';
+import { hangUpAndQuit, startCli, waitForCliEvent } from './support/parley-cli';
 import { interopDescribe } from './support/peers';
 import { startPulseAudio, type PulseAudioFixture } from './support/pulseaudio';
 import { makeRunDir, removeRunDir } from './support/temp-dir';
@@ -57,12 +57,7 @@ interopDescribe(['pulseaudio'])('playback continuity on PulseAudio devices', () 
       const before = underflows(cli.stderr());
       await pulse.recordSpeaker(speaker, 8);
       during = underflows(cli.stderr()) - before;
-      cli.write('hangup\n');
-      await waitForCliEvent(cli, 'the call to end', (e) => e.event === 'call.ended');
-      cli.write('quit\n');
-      cli.end();
-      const run = await cli.result;
-      expect(run.code, run.stderr).toBe(0);
+      await hangUpAndQuit(cli);
     } finally {
       if (cli.exitCode() === undefined) cli.kill('SIGKILL');
     }

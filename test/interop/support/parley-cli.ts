@@ -94,3 +94,19 @@ export async function waitForCliEvent<E extends CliEvent>(cli: CliProcess, what:
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Ends a `parley shell` session the way a script does: `hangup`, wait for `call.ended`, `quit`,
+ * end of input; resolves with the run, having checked exit 0 and that no `device.error` came.
+ */
+export async function hangUpAndQuit(cli: CliProcess): Promise<CliRun> {
+  cli.write('hangup\n');
+  await waitForCliEvent(cli, 'the call to end', (e) => e.event === 'call.ended');
+  cli.write('quit\n');
+  cli.end();
+  const run = await cli.result;
+  if (run.code !== 0) throw new Error(`parley shell exited ${run.code}\n${run.stderr}`);
+  const deviceErrors = cliEvents(cli).filter((e) => e.event === 'device.error');
+  if (deviceErrors.length > 0) throw new Error(`device errors: ${JSON.stringify(deviceErrors)}`);
+  return run;
+}
