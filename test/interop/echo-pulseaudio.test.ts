@@ -72,7 +72,13 @@ interopDescribe(['pulseaudio'])("echo cancellation on PulseAudio devices whose s
     if (dir) removeRunDir(dir);
   });
 
-  it("bob's own voice comes back from alice's room with her canceller off, and ≥ 15 dB quieter (median per second) once 'aec on' has run 12 s", async () => {
+  // Retried: in this room the microphone is the speaker's own monitor, so capture is clocked by
+  // what playback consumes and PortAudio underflows hundreds of times a call; in about one run
+  // in ten the echo path keeps jumping and the canceller never settles within the call (see
+  // native/README.md). A canceller that does not work fails every attempt.
+  it("bob's own voice comes back from alice's room with her canceller off, and ≥ 15 dB quieter (median per second) once 'aec on' has run 12 s", { retry: 2, timeout: 100_000 }, async () => {
+    await bob?.shutdown(200); // a failed attempt's user agent
+    bob = undefined;
     const speech = writeSpeechWav(join(dir, 'bob-speech.wav'), 40, 16000, 41);
     const heard = join(dir, 'bob-heard.wav');
     bob = await UserAgent.create({
@@ -136,5 +142,5 @@ interopDescribe(['pulseaudio'])("echo cancellation on PulseAudio devices whose s
     // PortAudio's and PulseAudio's buffers: found, and held short by the output's latency trim.
     expect(voice?.echoDelayMs, figures).toBeGreaterThan(0);
     expect(voice?.echoDelayMs, figures).toBeLessThanOrEqual(200);
-  }, 100_000);
+  });
 });
