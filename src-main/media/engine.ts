@@ -122,7 +122,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
   private readonly mic: Int16Array;
   private readonly local: LocalPort;
   private readonly captureQueue: FrameQueuePort;
-  /** The capture path's voice processing; exists once switched on (never with files only). */
+  /** The capture path's voice processing; made the first time either part is switched on. */
   private echo: VoiceProcessor | undefined;
   private readonly codecs: CodecRegistry;
   private readonly openSocket: OpenSocket;
