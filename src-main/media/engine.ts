@@ -294,6 +294,8 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
   }
 
   async stats(): Promise<MediaEngineStats> {
+    const voice = this.echo?.current();
+    const canceller = this.echo?.stats();
     return {
       sessions: [...this.entries.values()].filter((e) => e.session).length,
       ticker: this.ticker.stats(),
@@ -301,10 +303,10 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> implements Medi
       capture: { frames: this.captureFrames, dropped: this.captureQueue.dropped, missing: this.captureMissing },
       pacing: { clock: this.deviceClocked ? 'device' : 'timer', deviceTicks: this.deviceTicks, mixRate: this.mixer.sampleRate },
       voice: {
-        echoCancellation: this.echo?.current().echoCancellation ?? false,
-        noiseSuppression: this.echo?.current().noiseSuppression ?? false,
-        erleDb: this.echo?.stats()?.erleDb,
-        echoDelayMs: this.echo?.stats()?.measuredDelayMs,
+        echoCancellation: voice?.echoCancellation ?? false,
+        noiseSuppression: voice?.noiseSuppression ?? false,
+        erleDb: canceller?.erleDb,
+        echoDelayMs: canceller?.measuredDelayMs,
       },
     };
   }

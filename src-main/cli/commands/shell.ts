@@ -28,6 +28,14 @@ function pick(ua: UserAgent, id: string | undefined, states: readonly string[]):
   return newest.id;
 }
 
+/**
+ * Answers with the microphone's voice processing as the engine (on its worker) runs it now:
+ * echo cancellation and noise suppression, the canceller's ERLE and the echo delay it found.
+ */
+async function answerWithVoice(session: CliSession, command: string): Promise<void> {
+  session.event('command.ok', { command, ...(await session.ua.media.stats()).voice });
+}
+
 export async function runShellCommand(session: CliSession, accountId: string | undefined, line: string): Promise<'quit' | void> {
   const { ua } = session;
   const [command, ...args] = line.trim().split(/\s+/);
@@ -73,14 +81,10 @@ export async function runShellCommand(session: CliSession, accountId: string | u
           echoCancellation: command === 'aec' ? on : current.echoCancellation,
           noiseSuppression: command === 'ns' ? on : current.noiseSuppression,
         });
-        // Read back from the engine (on its worker): what the microphone path runs now.
-        session.event('command.ok', { command, ...(await ua.media.stats()).voice });
-        return;
+        return answerWithVoice(session, command);
       }
       case 'voice':
-        // Echo cancellation and noise suppression now, the canceller's ERLE and echo delay.
-        session.event('command.ok', { command, ...(await ua.media.stats()).voice });
-        return;
+        return answerWithVoice(session, command);
       case 'quit':
         return 'quit';
       default:

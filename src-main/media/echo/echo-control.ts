@@ -124,13 +124,14 @@ export class EchoControl {
       // The speaker had nothing since the last frame: it played silence.
       if (!this.playedSinceCapture) this.append(this.ref.fill(0));
       this.playedSinceCapture = false;
+      this.read(0, this.newest);
       if (this.estimator) {
-        this.read(0, this.newest);
         const found = this.estimator.update(mic, this.newest);
         if (found) this.setDelay(Math.max(0, found.delayMs - MARGIN_MS));
       }
-      this.read(this.delaySamples, this.ref);
-      this.aec.process(mic, this.ref, out);
+      // At no delay the newest frame is the reference: no second copy.
+      if (this.delaySamples > 0) this.read(this.delaySamples, this.ref);
+      this.aec.process(mic, this.delaySamples > 0 ? this.ref : this.newest, out);
     } else if (out !== mic) out.set(mic);
     this.ns?.process(out, out);
   }
